@@ -1,0 +1,1 @@
+"""Ashyq's services. Each sub-package is one service; `common` is the small shared chassis."""

@@ -1,0 +1,1 @@
+"""Pure rules of appeals: no Flask, Kafka or SQLAlchemy here."""

@@ -1,0 +1,76 @@
+"""SQLAlchemy plumbing shared by every service: engines, sessions, and the two tables every
+service database has — the transactional outbox and the processed-event ledger."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import (BigInteger, Column, DateTime, Identity, Index, Integer, MetaData, String, Table, Text,
+                        create_engine, func, text)
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .events import encode_event  # noqa: F401  (re-exported for services' convenience)
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10, pool_recycle=1800,
+                         connect_args={"connect_timeout": 5})
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commits on success, rolls back on any error."""
+    with session_factory() as session, session.begin():
+        yield session
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """Events waiting to be published, written in the same transaction as the state change."""
+    table = Table(
+        "outbox", metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("type", String(200), nullable=False),
+        Column("payload", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("last_error", Text),
+    )
+    Index("outbox_unpublished", table.c.id, postgresql_where=table.c.published_at.is_(None))
+    return table
+
+
+def processed_events_table(metadata: MetaData) -> Table:
+    """Ids of consumed events whose effect is committed: redelivery finds them and does nothing."""
+    return Table(
+        "processed_events", metadata,
+        Column("consumer", String(100), primary_key=True),
+        Column("event_id", String(100), primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def add_to_outbox(session: Session, outbox: Table, *, topic: str, key: str, event: dict) -> None:
+    session.execute(outbox.insert().values(event_id=event["id"], topic=topic, key=key, type=event["type"],
+                                           payload=event))
+
+
+def claim_event(session: Session, processed: Table, *, consumer: str, event_id: str) -> bool:
+    """True the first time `consumer` sees `event_id` (in this transaction's effect), False after."""
+    result = session.execute(insert(processed).values(consumer=consumer, event_id=event_id)
+                             .on_conflict_do_nothing().returning(processed.c.event_id))
+    return result.first() is not None
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("select 1"))
