@@ -945,7 +945,7 @@ def nginx_conf() -> Path:
         "ASHYQ_NGINX_MEDIA_UPSTREAM": f"127.0.0.1:{settings.service_port('media')}",
         "ASHYQ_NGINX_NOTIFY_UPSTREAM": f"127.0.0.1:{settings.service_port('notify')}",
         "ASHYQ_NGINX_WEB_ROOT": str(web_root()),
-        "ASHYQ_NGINX_OPERATOR_ROOT": str(ROOT / "web" / "operator"),
+        "ASHYQ_NGINX_OPERATOR_PARENT": str(ROOT / "web"),
         "ASHYQ_NGINX_ACCESS_LOG": str(LOG / "nginx-access.log"),
     }
     body = (HERE / "nginx.conf.template").read_text()
@@ -987,11 +987,33 @@ def nginx_bin() -> str:
     return shutil.which("nginx") or "/usr/sbin/nginx"
 
 
+def nginx_test(conf: Path) -> None:
+    run([nginx_bin(), "-t", "-q", "-p", str(VAR / "nginx"), "-e", "stderr", "-c", str(conf)],
+        quiet=True, component="nginx")
+
+
 def nginx_start(c: Component) -> None:
     conf = nginx_conf()
-    n = VAR / "nginx"
-    run([nginx_bin(), "-t", "-q", "-p", str(n), "-e", "stderr", "-c", str(conf)], quiet=True, component="nginx")
-    spawn(c.name, [nginx_bin(), "-p", str(n), "-e", "stderr", "-c", str(conf)], base_env(), c.log, c.pidfile)
+    nginx_test(conf)
+    (VAR / "nginx" / "applied.sha256").write_text(hashlib.sha256(conf.read_bytes()).hexdigest())
+    spawn(c.name, [nginx_bin(), "-p", str(VAR / "nginx"), "-e", "stderr", "-c", str(conf)], base_env(), c.log,
+          c.pidfile)
+
+
+def nginx_reload_if_changed() -> None:
+    """A running nginx picks up a changed template / web root with a reload (HUP)."""
+    conf = nginx_conf()
+    applied = VAR / "nginx" / "applied.sha256"
+    digest = hashlib.sha256(conf.read_bytes()).hexdigest()
+    if applied.exists() and applied.read_text().strip() == digest:
+        return
+    nginx_test(conf)
+    pid = COMPONENTS["nginx"].pid()
+    if pid and COMPONENTS["nginx"].running():
+        say("nginx: configuration changed, reloading")
+        os.kill(pid, signal.SIGHUP)
+        time.sleep(0.3)
+    applied.write_text(digest)
 
 
 # ----- the component table: one place
@@ -1027,7 +1049,8 @@ def _components() -> dict[str, Component]:
             available=(lambda s=svc: (ROOT / "services" / s / "worker.py").exists())))
     table.append(Component("nginx", "edge", (nginx_port(),), nginx_start,
                            lambda: http_ok(f"http://127.0.0.1:{nginx_port()}/nginx-health"),
-                           signature="nginx", start_timeout=20, stop_timeout=15))
+                           signature="nginx", start_timeout=20, stop_timeout=15,
+                           after_start=nginx_reload_if_changed))
     return {c.name: c for c in table}
 
 
@@ -1068,27 +1091,36 @@ def wait_healthy(c: Component) -> None:
 
 def ensure_started(c: Component) -> bool:
     """Start c unless it runs and answers. Returns True if it was (re)started."""
-    if not c.available():
-        say(f"{c.name}: skipped (not written yet)")
-        return False
-    if c.running():
-        if c.health():
-            say(f"{c.name}: already running (pid {c.pid()})")
-            if c.after_start:
-                c.after_start()
-            return False
-        say(f"{c.name}: running (pid {c.pid()}) but not answering yet; waiting")
+    return ensure_all([c])
+
+
+def ensure_all(comps: list[Component]) -> bool:
+    """Start the components that are not running (all at once), then wait for each to answer."""
+    pending: list[tuple[Component, float | None]] = []
+    for c in comps:
+        if not c.available():
+            say(f"{c.name}: skipped (not written yet)")
+        elif c.running():
+            if c.health():
+                say(f"{c.name}: already running (pid {c.pid()})")
+                if c.after_start:
+                    c.after_start()
+            else:
+                say(f"{c.name}: running (pid {c.pid()}) but not answering yet; waiting")
+                pending.append((c, None))
+        else:
+            check_ports_free(c)
+            say(f"{c.name}: starting")
+            t = time.monotonic()
+            c.start(c)
+            pending.append((c, t))
+    for c, t in pending:
         wait_healthy(c)
-    else:
-        check_ports_free(c)
-        say(f"{c.name}: starting")
-        t = time.monotonic()
-        c.start(c)
-        wait_healthy(c)
-        say(f"{c.name}: up in {time.monotonic() - t:.1f}s (pid {c.pid()})")
-    if c.after_start:
-        c.after_start()
-    return True
+        if t is not None:
+            say(f"{c.name}: up in {time.monotonic() - t:.1f}s (pid {c.pid()})")
+        if c.after_start:
+            c.after_start()
+    return bool(pending)
 
 
 def stop_component(c: Component) -> None:
@@ -1124,8 +1156,7 @@ def cmd_migrate() -> None:
 
 
 def cmd_services() -> None:
-    for c in APPS:
-        ensure_started(c)
+    ensure_all(APPS)
 
 
 def cmd_bootstrap() -> None:
