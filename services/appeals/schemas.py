@@ -40,7 +40,7 @@ class AppealReceiptSchema(Schema):
     id = fields.String()
     ticket = fields.String()
     status = fields.String()
-    deadline = fields.Date()
+    deadline = fields.String(metadata={"format": "date"})  # kept as text: receipts are replayed from JSON
     tracking_url = fields.String()
     token = fields.String()
 
