@@ -32,7 +32,8 @@ Handler = Callable[[dict], None]
 class ConsumerRunner:
     def __init__(self, *, service: str, group_id: str, topics: list[str], handlers: dict[str, Handler],
                  bootstrap: str, ignored_types: tuple[str, ...] = (), max_attempts: int = 5,
-                 backoff_seconds: float = 0.2, parse: Callable[[bytes], dict] = parse_event):
+                 backoff_seconds: float = 0.2, parse: Callable[[bytes], dict] = parse_event,
+                 auto_offset_reset: str = "earliest"):
         self.service = service
         self.group_id = group_id
         self.topics = topics
@@ -42,6 +43,7 @@ class ConsumerRunner:
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self.parse = parse
+        self.auto_offset_reset = auto_offset_reset
         self._dlq_producer = None
         self._last_lag = 0.0
 
@@ -49,7 +51,7 @@ class ConsumerRunner:
         consumer = KafkaConsumer(
             *self.topics, bootstrap_servers=self.bootstrap.split(","), group_id=self.group_id,
             client_id=f"{self.service}-{self.group_id}", enable_auto_commit=False,
-            auto_offset_reset="earliest", max_poll_records=100, session_timeout_ms=10_000,
+            auto_offset_reset=self.auto_offset_reset, max_poll_records=100, session_timeout_ms=10_000,
             heartbeat_interval_ms=3_000, reconnect_backoff_max_ms=2_000)
         try:
             while not stop.is_set():
