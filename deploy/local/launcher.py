@@ -100,7 +100,7 @@ def fail(component: str, message: str, log: Path | None = None) -> None:
 
 
 def run(argv: list[str], *, check: bool = True, quiet: bool = False, env: dict | None = None,
-        cwd: Path | None = None, input: str | None = None, component: str = "launcher",
+        cwd: Path | str | None = None, input: str | None = None, component: str = "launcher",
         log: Path | None = None, timeout: float | None = None) -> subprocess.CompletedProcess:
     """Run a command to completion. quiet: capture its output (shown only on failure)."""
     kw: dict = dict(env=env, cwd=str(cwd or ROOT), timeout=timeout, text=True)
@@ -533,6 +533,11 @@ def pg_user_prefix() -> list[str]:
     return ["runuser", "-u", "postgres", "--"] if IS_ROOT else []
 
 
+def pg_run(argv: list[str], **kw) -> subprocess.CompletedProcess:
+    """A PostgreSQL server tool, as the postgres OS user when we are root (cwd /: it may not reach ours)."""
+    return run(pg_user_prefix() + argv, cwd="/", **kw)
+
+
 def pg_can_reach(path: Path) -> bool:
     if not IS_ROOT:
         return True
@@ -560,8 +565,8 @@ def pg_datadir(create: bool = False) -> Path | None:
             # Left by an earlier checkout at the same path: not ours any more.
             stale_pid = read_pid(data / "postmaster.pid") if (data / "postmaster.pid").exists() else None
             if proc_alive(stale_pid, "postgres"):
-                run(pg_user_prefix() + [str(pg_bindir() / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w"],
-                    check=False, quiet=True)
+                pg_run([str(pg_bindir() / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w"],
+                       check=False, quiet=True)
             shutil.rmtree(data.parent, ignore_errors=True)
     PG_POINTER.write_text(str(data) + "\n")
     return data
@@ -614,9 +619,9 @@ def pg_start(c: Component) -> None:
         if owner:
             run(owner + [str(pwfile)], quiet=True, component="postgres")
         try:
-            run(pg_user_prefix() + [str(bindir / "initdb"), "-D", str(data), "-U", "ashyq", f"--pwfile={pwfile}",
-                                    "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"],
-                log=LOG / "postgres-initdb.log", component="postgres")
+            pg_run([str(bindir / "initdb"), "-D", str(data), "-U", "ashyq", f"--pwfile={pwfile}",
+                    "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"],
+                   log=LOG / "postgres-initdb.log", component="postgres")
         finally:
             pwfile.unlink(missing_ok=True)
         with open(data / "postgresql.conf", "a") as f:
@@ -640,9 +645,15 @@ def pg_start(c: Component) -> None:
     if link.resolve() != logf.resolve():
         link.unlink(missing_ok=True)
         link.symlink_to(logf)
-    p = run(pg_user_prefix() + [str(bindir / "pg_ctl"), "start", "-D", str(data), "-l", str(logf),
-                                "-w", "-t", str(int(c.start_timeout))],
-            check=False, quiet=True, component="postgres")
+    # After a SIGKILL the old postmaster may linger as a zombie until it is reaped, and
+    # PostgreSQL would take its pid for a live server: a dead pid's lock file is stale.
+    lock = data / "postmaster.pid"
+    old = read_pid(lock) if lock.exists() else None
+    if old and not proc_alive(old):
+        say(f"postgres: removing stale postmaster.pid (pid {old} is gone)")
+        lock.unlink(missing_ok=True)
+    p = pg_run([str(bindir / "pg_ctl"), "start", "-D", str(data), "-l", str(logf),
+                "-w", "-t", str(int(c.start_timeout))], check=False, quiet=True, component="postgres")
     pid = read_pid(data / "postmaster.pid")
     if pid:
         c.pidfile.write_text(f"{pid}\n")
@@ -653,8 +664,8 @@ def pg_start(c: Component) -> None:
 def pg_stop(c: Component) -> None:
     data = pg_datadir()
     if data and (data / "PG_VERSION").exists():
-        p = run(pg_user_prefix() + [str(pg_bindir() / "pg_ctl"), "stop", "-D", str(data), "-m", "fast",
-                                    "-w", "-t", str(int(c.stop_timeout))], check=False, quiet=True)
+        p = pg_run([str(pg_bindir() / "pg_ctl"), "stop", "-D", str(data), "-m", "fast",
+                    "-w", "-t", str(int(c.stop_timeout))], check=False, quiet=True)
         if p.returncode == 0 or not c.running():
             return
     pid = c.pid()
@@ -767,6 +778,9 @@ transaction.state.log.num.partitions=10
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# Quick recovery after a kill -9 (drills): the old broker incarnation is fenced sooner.
+broker.session.timeout.ms=4000
+broker.heartbeat.interval.ms=1000
 log.retention.hours=168
 """)
     (k / "log4j2.xml").write_text("""<?xml version="1.0" encoding="UTF-8"?>
@@ -807,7 +821,7 @@ def kafka_topics() -> None:
     p = kafka_admin("ensure-topics", "--partitions", str(topics.PARTITIONS), *topics.ALL_TOPICS)
     created = [line for line in p.stdout.splitlines() if line.startswith("created")]
     if created:
-        say("kafka: " + "; ".join(created))
+        say(f"kafka: created {len(created)} topics ({topics.PARTITIONS} partitions each)")
 
 
 # ----- MinIO
@@ -886,6 +900,7 @@ def web_start(svc: str) -> Callable[[Component], None]:
         spawn(c.name, [str(VENV / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}",
                        "--workers", settings.get("ASHYQ_WEB_WORKERS"), "--worker-class", "gthread", "--threads", "4",
                        "--timeout", "120", "--graceful-timeout", "20", "--name", f"ashyq-{svc}",
+                       "--no-control-socket",
                        f"services.{svc}.app:create_app()"], service_env(svc), c.log, c.pidfile)
     return start
 
@@ -1062,7 +1077,18 @@ APPS = [c for c in COMPONENTS.values() if c.group in ("service", "worker")]
 # --------------------------------------------------------------------------- start / stop
 
 def check_ports_free(c: Component) -> None:
+    stale = c.pid()
+    if stale and not proc_alive(stale):
+        # Killed (e.g. by a drill): children of the dead leader may still hold its port.
+        try:
+            os.killpg(stale, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    deadline = time.monotonic() + (10 if stale else 0)
     busy = [p for p in c.ports if port_open(p)]
+    while busy and time.monotonic() < deadline:
+        time.sleep(0.2)
+        busy = [p for p in c.ports if port_open(p)]
     if busy:
         fail(c.name, f"port(s) {', '.join(map(str, busy))} already in use by a process this launcher did not "
                      f"start (no live pid in {c.pidfile}); stop it or change the ASHYQ_* port", c.log)
@@ -1299,6 +1325,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\n[ashyq] interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
     return 0
 
 
