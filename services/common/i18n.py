@@ -70,7 +70,12 @@ def translate_message(message: str, lang: str) -> str:
 
 
 def translate_errors(errors, lang: str):
-    """Translate a marshmallow error tree (dicts and lists of messages) leaf by leaf."""
+    """Translate a marshmallow error tree (dicts and lists of messages) leaf by leaf.
+
+    A service's own message may be a leaf {"kk": ..., "ru": ..., "en": ...}: the request's language is picked.
+    """
+    if isinstance(errors, dict) and errors and set(errors) <= set(LANGUAGES) and "ru" in errors:
+        return errors.get(lang) or errors["ru"]
     if isinstance(errors, dict):
         return {key: translate_errors(value, lang) for key, value in errors.items()}
     if isinstance(errors, list):
