@@ -472,6 +472,63 @@ def install_keys() -> None:
     os.chmod(pub, 0o644)
 
 
+WEB = ROOT / "web"
+
+
+def web_sources_newest() -> float:
+    newest = 0.0
+    for item in [WEB / "index.html", WEB / "package.json", WEB / "package-lock.json", *WEB.glob("vite.config.*"),
+                 WEB / "src", WEB / "public", WEB / "operator"]:
+        paths = item.rglob("*") if item.is_dir() else [item]
+        for f in paths:
+            try:
+                newest = max(newest, f.stat().st_mtime)
+            except OSError:
+                pass
+    return newest
+
+
+def install_web() -> None:
+    """Build the web client into web/dist when web/package.json has a build script and dist is stale."""
+    pkg = WEB / "package.json"
+    if not pkg.exists():
+        return
+    try:
+        scripts = json.loads(pkg.read_text()).get("scripts", {})
+    except ValueError:
+        fail("web", "web/package.json is not valid JSON")
+    if "build" not in scripts:
+        return
+    npm = shutil.which("npm")
+    if not npm:
+        say("web: npm not found; not building the web client")
+        return
+    log = LOG / "web-build.log"
+    lock = WEB / "package-lock.json"
+    deps_key = hashlib.sha256(pkg.read_bytes() + (lock.read_bytes() if lock.exists() else b"")).hexdigest()
+    marker = WEB / "node_modules" / ".ashyq-deps-hash"
+    built = WEB / "dist" / "index.html"
+    try:
+        if (WEB / "node_modules").is_dir() and not marker.exists():
+            marker.write_text(deps_key + "\n")  # installed by hand: trust it until the lock file changes
+        if not (marker.exists() and marker.read_text().strip() == deps_key):
+            say("web: installing npm packages (log: var/log/web-build.log)")
+            run([npm, "ci" if lock.exists() else "install", "--no-audit", "--no-fund"], cwd=WEB, log=log,
+                component="web")
+            marker.write_text(deps_key + "\n")
+        if built.exists() and built.stat().st_mtime >= web_sources_newest():
+            return
+        say("web: building the web client (npm run build → web/dist)")
+        run([npm, "run", "build"], cwd=WEB, log=log, component="web")
+        if built.exists():
+            built.touch()
+    except LaunchError as e:
+        # The site is not needed by the APIs: say so loudly and go on with what there is.
+        say(f"WARNING: web client build failed ({e.message.splitlines()[0]}); nginx serves "
+            f"{'the previous web/dist' if built.exists() else 'a placeholder page'} at /. "
+            f"Last lines of var/log/web-build.log:\n{tail(log, 15)}")
+
+
 def cmd_install() -> None:
     for d in (LOG, RUN, BIN):
         d.mkdir(parents=True, exist_ok=True)
@@ -483,6 +540,7 @@ def cmd_install() -> None:
     install_venv()
     install_kafka()
     install_keys()
+    install_web()
     wait_builds(builds)
 
 
@@ -959,8 +1017,9 @@ def nginx_conf() -> Path:
         "ASHYQ_NGINX_APPEALS_UPSTREAM": f"127.0.0.1:{settings.service_port('appeals')}",
         "ASHYQ_NGINX_MEDIA_UPSTREAM": f"127.0.0.1:{settings.service_port('media')}",
         "ASHYQ_NGINX_NOTIFY_UPSTREAM": f"127.0.0.1:{settings.service_port('notify')}",
-        "ASHYQ_NGINX_WEB_ROOT": str(web_root()),
-        "ASHYQ_NGINX_OPERATOR_PARENT": str(ROOT / "web"),
+        "ASHYQ_NGINX_WEB_ROOT": str(web_root()),  # built client, else web/public, else a placeholder
+        "ASHYQ_NGINX_OPERATOR_PARENT": str(root if (root := web_root()).joinpath("operator").is_dir()
+                                           else ROOT / "web"),
         "ASHYQ_NGINX_ACCESS_LOG": str(LOG / "nginx-access.log"),
     }
     body = (HERE / "nginx.conf.template").read_text()
