@@ -69,6 +69,13 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ASHYQ_APPEALS_LIMIT_PER_EMAIL": ("10/3600", "appeal submissions per applicant email: count/window seconds"),
     "ASHYQ_OUTBOX_POLL_SECONDS": ("0.05", "how often an idle outbox relay looks for new rows"),
     "ASHYQ_CONSUMER_MAX_ATTEMPTS": ("5", "attempts at handling one event before it is dead-lettered"),
+    "ASHYQ_BUDGET_FLAG_OVER_EXECUTION_PCT": ("0", "budget red flag: executed above plan by more than this %"),
+    "ASHYQ_BUDGET_FLAG_YEAR_END_SHARE_PCT": ("40", "budget red flag: share of the year's spending in Q4 (December) above this %"),
+    "ASHYQ_BUDGET_FLAG_UNIT_COST_HIGH_RATIO": ("1.8", "budget red flag: unit cost above this multiple of the peers' median"),
+    "ASHYQ_BUDGET_FLAG_UNIT_COST_LOW_RATIO": ("0.4", "budget red flag: unit cost below this multiple of the peers' median"),
+    "ASHYQ_BUDGET_FLAG_SUPPLIER_SHARE_PCT": ("70", "budget red flag: one supplier's share of contract value above this %"),
+    "ASHYQ_BUDGET_CACHE_SECONDS": ("300", "budget: Redis TTL and Cache-Control max-age of map, stats, details"),
+    "ASHYQ_BUDGET_MAX_IMPORT_BYTES": (str(20 * 1024 * 1024), "budget: largest import file accepted"),
     "PROMETHEUS_MULTIPROC_DIR": ("", "set by the launcher: shared metrics folder of one service's processes"),
 }
 
