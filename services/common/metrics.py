@@ -25,6 +25,39 @@ OUTBOX_OLDEST_AGE = Gauge("ashyq_outbox_oldest_age_seconds", "Age of the oldest 
                           ["service"], multiprocess_mode="max")
 CONSUMER_LAG = Gauge("ashyq_consumer_lag", "Messages behind the end of a partition",
                      ["service", "group", "topic", "partition"], multiprocess_mode="max")
+CACHE_LOOKUPS = Counter("ashyq_cache_lookups_total", "Cache lookups by outcome (hit ratio = hit / all)",
+                        ["service", "cache", "outcome"])
+EMAILS = Counter("ashyq_emails_total", "Emails handed to SMTP, by outcome (sent / failed)",
+                 ["template", "outcome"])
+MEDIA = Counter("ashyq_media_total", "Uploads stored or rejected, by reason", ["kind", "outcome", "reason"])
+APPEALS = Gauge("ashyq_appeals", "Appeals by status", ["status"], multiprocess_mode="mostrecent")
+APPEALS_OVERDUE = Gauge("ashyq_appeals_overdue", "Open appeals past their deadline", [],
+                        multiprocess_mode="mostrecent")
+APPEALS_DUE_SOON = Gauge("ashyq_appeals_due_soon", "Open appeals within 3 working days of their deadline", [],
+                         multiprocess_mode="mostrecent")
+
+
+def count_cache(service: str, cache: str, hit: bool) -> None:
+    """Call on every cache lookup: `count_cache("budget", "map", hit=value is not None)`."""
+    CACHE_LOOKUPS.labels(service, cache, "hit" if hit else "miss").inc()
+
+
+def count_email(template: str, sent: bool) -> None:
+    """Call when an email is sent, and when it fails for good (not on a retried temporary failure)."""
+    EMAILS.labels(template, "sent" if sent else "failed").inc()
+
+
+def count_media(kind: str, stored: bool, reason: str = "") -> None:
+    """Call when an upload is stored (reason "") or rejected (reason: too_large, bad_type, ...)."""
+    MEDIA.labels(kind or "unknown", "stored" if stored else "rejected", reason).inc()
+
+
+def set_appeal_counts(by_status: dict[str, int], overdue: int, due_soon: int) -> None:
+    """Call periodically (e.g. from the appeals operator sampler) with fresh counts from the database."""
+    for status, count in by_status.items():
+        APPEALS.labels(status).set(count)
+    APPEALS_OVERDUE.set(overdue)
+    APPEALS_DUE_SOON.set(due_soon)
 
 
 def install_http_metrics(app, service: str) -> None:
