@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from services.common import auth
 from services.common.db import make_engine, make_session_factory, ping
 from services.common.kafka import broker_reachable
+from services.common.operator import operator_blueprint
 from services.common.ratelimit import RateLimiter
 from services.common.settings import Settings
 from services.common.web import add_readiness_check, create_service_app
@@ -49,4 +50,5 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     add_readiness_check(app, "redis", redis.ping)
     add_readiness_check(app, "kafka", lambda: broker_reachable(settings.kafka_bootstrap), required=False)
     smorest.register_blueprint(api.blp)
+    smorest.register_blueprint(operator_blueprint("appeals", app.extensions["appeals"]))
     return app
