@@ -1,16 +1,15 @@
-"""HTTP entry points of notify: the operators' delivery log and retry."""
+"""HTTP entry points of notify: the operators' delivery log, dead letters and retry."""
 from __future__ import annotations
 
 from flask import current_app
 from flask_smorest import Blueprint
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
 from services.common.auth import require_role
-from services.common.db import transaction
-from services.common.errors import Problem
 
-from . import db
-from .schemas import NotificationQuerySchema, NotificationSchema
+from . import db, usecases
+from .schemas import (DeadLetterQuerySchema, DeadLetterSchema, NotificationQuerySchema, NotificationSchema,
+                      RetrySchema)
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/notify/v1", description="Delivery log (operators)")
 
@@ -42,18 +41,27 @@ def list_notifications(query):
 
 
 @blp.route("/notifications/<string:notification_id>/retry", methods=["POST"])
-@blp.response(202, NotificationSchema)
+@blp.response(202, RetrySchema)
 @require_role("operator")
 def retry_notification(notification_id):
-    """Send a failed notification again (it goes back to the delivery queue)."""
-    n = db.notifications
-    with transaction(sessions()) as session:
-        row = session.execute(select(n).where(n.c.id == notification_id).with_for_update()).first()
-        if row is None:
-            raise Problem(404, "notification not found")
-        if row.status != "failed" or not row.body_text:
-            raise Problem(409, f"only a failed notification with a recipient can be retried (it is {row.status})")
-        session.execute(update(n).where(n.c.id == notification_id).values(
-            status="pending", attempts=0, next_attempt_at=func.now(), last_error=None))
-        updated = session.execute(select(n).where(n.c.id == notification_id)).first()
-    return {**updated._mapping, "delivery_attempts": []}
+    """Send a failed notification again; an institution's email goes to its current addresses."""
+    context = current_app.extensions["notify"]
+    queued = usecases.retry_notification(context.sessions, context.renderer, notification_id)
+    return {"notification_id": notification_id, "queued": queued}
+
+
+@blp.route("/dead-letters", methods=["GET"])
+@blp.arguments(DeadLetterQuerySchema, location="query")
+@blp.response(200, DeadLetterSchema(many=True))
+@require_role("operator")
+def list_dead_letters(query):
+    """Notifications that failed for good (permanent SMTP errors, exhausted retries, nobody to send to)."""
+    d, n = db.dead_letters, db.notifications
+    stmt = (select(d, n.c.appeal_id, n.c.recipient, n.c.recipient_kind, n.c.template)
+            .join(n, n.c.id == d.c.notification_id).order_by(d.c.created_at.desc()).limit(query["limit"]))
+    if not query["include_resolved"]:
+        stmt = stmt.where(d.c.resolved_at.is_(None))
+    if "appeal_id" in query:
+        stmt = stmt.where(n.c.appeal_id == query["appeal_id"])
+    with sessions()() as session:
+        return [dict(r._mapping) for r in session.execute(stmt)]

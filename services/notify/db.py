@@ -1,4 +1,5 @@
-"""The notify database: institution contacts (copied from events), notifications and their attempts."""
+"""The notify database: institution contacts and appeal contacts (copied from events), notifications,
+their delivery attempts, and dead letters (notifications that failed for good, for operators)."""
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Column, DateTime, ForeignKey, Identity, Index, Integer, MetaData, String, Table,
@@ -18,6 +19,24 @@ contacts = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# The only personal data notify keeps: who filed an appeal and how to reach them. Later appeal events
+# carry no personal data, so every email after the first is addressed from this copy.
+appeal_contacts = Table(
+    "appeal_contacts", metadata,
+    Column("appeal_id", String(36), primary_key=True),
+    Column("ticket", String(40), nullable=False),
+    Column("institution_id", String(64), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("media_ids", JSONB, nullable=False, server_default="[]"),
+    Column("language", String(8), nullable=False),
+    Column("deadline", String(40), nullable=False),
+    Column("tracking_url", Text, nullable=False),
+    Column("applicant_name", Text, nullable=False),
+    Column("applicant_email", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 notifications = Table(
     "notifications", metadata,
     Column("id", String(36), primary_key=True),
@@ -26,13 +45,15 @@ notifications = Table(
     Column("appeal_id", String(36), index=True),
     Column("recipient", Text, nullable=False),
     Column("recipient_kind", String(20), nullable=False),  # institution | citizen | operator
+    Column("institution_id", String(64)),  # the addressed institution (re-addressing on retry)
     Column("template", String(100), nullable=False),
     Column("language", String(8), nullable=False),
     Column("subject", Text, nullable=False),
     Column("body_text", Text, nullable=False),
     Column("body_html", Text, nullable=False),
     Column("thread_id", String(200)),
-    Column("status", String(20), nullable=False),  # pending | sent | failed
+    Column("context", JSONB),  # what the template was rendered from (re-rendered when re-addressed)
+    Column("status", String(20), nullable=False),  # pending | sent | failed | superseded
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", DateTime(timezone=True), server_default=func.now()),
     Column("last_error", Text),
@@ -51,6 +72,16 @@ delivery_attempts = Table(
     Column("smtp_code", Integer),
     Column("error", Text),
 )
+
+dead_letters = Table(
+    "dead_letters", metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("notification_id", String(36), ForeignKey("notifications.id"), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("resolved_at", DateTime(timezone=True)),  # set when an operator retries it
+)
+Index("dead_letters_open", dead_letters.c.created_at, postgresql_where=dead_letters.c.resolved_at.is_(None))
 
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)

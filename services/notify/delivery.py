@@ -1,8 +1,10 @@
 """The delivery loop: sends due notifications, once each, and records every attempt.
 
-Several notify instances may run: a due row is taken with FOR UPDATE SKIP LOCKED and stays locked
-while it is sent, so no two instances send the same email. Failed sends are rescheduled in the
-row itself (a persisted backoff), never by sleeping in a consumer.
+Several senders (threads, and notify instances) run side by side: a due row is taken with FOR UPDATE
+SKIP LOCKED and stays locked while it is sent, so no two senders send the same email. Each email is
+committed as sent right after the SMTP server accepted it: a sender killed mid-batch leaves at most
+the one email it was sending uncommitted (sent again, with the same Message-ID). Failed sends are
+rescheduled in the row itself (a persisted backoff), never by sleeping in a consumer.
 """
 from __future__ import annotations
 
@@ -11,29 +13,33 @@ import threading
 from datetime import datetime, timezone
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.db import transaction
 
 from . import db, events, usecases
 from .domain.delivery import is_permanent_smtp_code, next_attempt_at
-from .smtp import SmtpFailure, SmtpSender, build_message
+from .domain.emails import is_plausible_address
+from .smtp import SmtpFailure, SmtpSender, bounce_address, build_message
 
 logger = logging.getLogger(__name__)
 
 
 class DeliveryLoop:
-    def __init__(self, *, sessions: sessionmaker, sender: SmtpSender, mail_from: str, idle_seconds: float = 0.1):
+    def __init__(self, *, sessions: sessionmaker, sender: SmtpSender, mail_from: str, wake: threading.Event,
+                 idle_seconds: float = 0.2):
         self.sessions = sessions
         self.sender = sender
         self.mail_from = mail_from
+        self.wake = wake  # set by the consumer when it queued emails: no polling delay on the hot path
         self.idle_seconds = idle_seconds
 
     def run(self, stop: threading.Event) -> None:
         try:
             while not stop.is_set():
                 if not self.send_one():
-                    stop.wait(self.idle_seconds)
+                    self.wake.wait(self.idle_seconds)
+                    self.wake.clear()
         finally:
             self.sender.close()
 
@@ -48,37 +54,38 @@ class DeliveryLoop:
                 .with_for_update(skip_locked=True)).first()
             if row is None:
                 return False
-            message = build_message(sender=self.mail_from, recipient=row.recipient, subject=row.subject,
-                                    text=row.body_text, html=row.body_html, message_id=row.id,
-                                    thread_id=row.thread_id)
             try:
-                self.sender.send(message)
+                if not is_plausible_address(row.recipient):
+                    raise SmtpFailure(f"invalid address {row.recipient!r}", 553)
+                self.sender.send(build_message(
+                    sender=self.mail_from, recipient=row.recipient, subject=row.subject, text=row.body_text,
+                    html=row.body_html, message_id=row.id, thread_id=row.thread_id),
+                    envelope_from=bounce_address(self.mail_from, row.thread_id))
             except SmtpFailure as failure:
                 self._record_failure(session, row, failure)
                 return True
-            now = datetime.now(timezone.utc)
             session.execute(update(db.notifications).where(db.notifications.c.id == row.id).values(
-                status="sent", sent_at=now, attempts=row.attempts + 1, last_error=None))
+                status="sent", sent_at=datetime.now(timezone.utc), attempts=row.attempts + 1, last_error=None))
             session.execute(db.delivery_attempts.insert().values(notification_id=row.id, outcome="sent"))
             usecases.publish_outcome(session, events.NOTIFICATION_SENT, row.id, row.appeal_id,
                                      row.recipient_kind, row.template, row.event_id)
             return True
 
-    def _record_failure(self, session, row, failure: SmtpFailure) -> None:
+    def _record_failure(self, session: Session, row, failure: SmtpFailure) -> None:
         attempts = row.attempts + 1
-        now = datetime.now(timezone.utc)
+        error = str(failure)[:1000]
         permanent = is_permanent_smtp_code(failure.code)
-        retry_at = None if permanent else next_attempt_at(now, attempts)
+        retry_at = None if permanent else next_attempt_at(datetime.now(timezone.utc), attempts)
         session.execute(db.delivery_attempts.insert().values(
             notification_id=row.id, outcome="permanent" if permanent else "temporary",
-            smtp_code=failure.code, error=str(failure)[:1000]))
+            smtp_code=failure.code, error=error))
         if retry_at is not None:
             session.execute(update(db.notifications).where(db.notifications.c.id == row.id).values(
-                attempts=attempts, next_attempt_at=retry_at, last_error=str(failure)[:1000]))
+                attempts=attempts, next_attempt_at=retry_at, last_error=error))
             logger.warning("notification %s: temporary failure, retry at %s", row.id, retry_at.isoformat())
             return
+        reason = error if permanent else f"gave up after {attempts} attempts: {error}"
         session.execute(update(db.notifications).where(db.notifications.c.id == row.id).values(
-            status="failed", attempts=attempts, next_attempt_at=None, last_error=str(failure)[:1000]))
-        usecases.publish_outcome(session, events.NOTIFICATION_FAILED, row.id, row.appeal_id, row.recipient_kind,
-                                 row.template, row.event_id, str(failure)[:500])
-        logger.error("notification %s failed for good: %s", row.id, failure)
+            status="failed", attempts=attempts, next_attempt_at=None, last_error=reason))
+        usecases.fail_for_good(session, row.id, row.appeal_id, row.recipient_kind, row.template, row.event_id, reason)
+        logger.error("notification %s failed for good: %s", row.id, reason)

@@ -12,6 +12,13 @@ SOURCE = "/ashyq/notify"
 INSTITUTION_UPSERTED = event_type("budget", "institution_upserted")
 APPEAL_SUBMITTED = event_type("appeals", "appeal_submitted")
 APPEAL_STATUS_CHANGED = event_type("appeals", "appeal_status_changed")
+APPEAL_ANSWERED = event_type("appeals", "appeal_answered")
+APPEAL_DEADLINE_APPROACHING = event_type("appeals", "appeal_deadline_approaching")
+APPEAL_OVERDUE = event_type("appeals", "appeal_overdue")
+APPEAL_EVENTS = (APPEAL_SUBMITTED, APPEAL_STATUS_CHANGED, APPEAL_ANSWERED, APPEAL_DEADLINE_APPROACHING, APPEAL_OVERDUE)
+# Events on the topics notify reads that it knowingly has no use for (anything else unknown is
+# dead-lettered by the consumer runner).
+IGNORED: tuple[str, ...] = ()
 
 # Published
 NOTIFICATION_SENT = event_type("notify", "notification_sent")
@@ -47,6 +54,54 @@ class AppealSubmitted(Schema):
     deadline = fields.String(required=True)
     tracking_url = fields.String(required=True)
     applicant = fields.Nested(Applicant, required=True)
+
+
+class AppealStatusChanged(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    appeal_id = fields.String(required=True)
+    ticket = fields.String(required=True)
+    institution_id = fields.String(required=True)
+    from_status = fields.String(load_default=None, allow_none=True)
+    to_status = fields.String(required=True)
+    actor = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
+    deadline = fields.String(load_default=None, allow_none=True)
+    previous_institution_id = fields.String(load_default=None, allow_none=True)
+
+
+class AppealAnswered(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    appeal_id = fields.String(required=True)
+    ticket = fields.String(required=True)
+    institution_id = fields.String(required=True)
+    answer_text = fields.String(required=True)
+    media_ids = fields.List(fields.String(), load_default=list)
+    answered_at = fields.String(load_default=None, allow_none=True)
+
+
+class AppealDeadline(Schema):
+    """Deadline approaching and overdue carry the same data."""
+    class Meta:
+        unknown = EXCLUDE
+    appeal_id = fields.String(required=True)
+    ticket = fields.String(required=True)
+    institution_id = fields.String(required=True)
+    deadline = fields.String(required=True)
+
+
+CONSUMED_SCHEMAS = {
+    APPEAL_SUBMITTED: AppealSubmitted,
+    APPEAL_STATUS_CHANGED: AppealStatusChanged,
+    APPEAL_ANSWERED: AppealAnswered,
+    APPEAL_DEADLINE_APPROACHING: AppealDeadline,
+    APPEAL_OVERDUE: AppealDeadline,
+}
+
+
+def load_appeal_event(event: dict) -> dict:
+    return CONSUMED_SCHEMAS[event["type"]]().load(event["data"])
 
 
 class NotificationOutcomeV1(Schema):

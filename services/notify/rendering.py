@@ -38,5 +38,6 @@ class Renderer:
         subject = self.text_env.get_template(f"{template}.subject").render(context).strip()
         text = self.text_env.get_template(f"{template}.txt").render(context)
         paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-        html = self.html_env.get_template("layout.html").render(subject=subject, paragraphs=paragraphs, lang=lang)
+        html = self.html_env.get_template("layout.html").render(subject=subject, paragraphs=paragraphs,
+                                                                 lang=lang if lang in ("kk", "ru") else "kk")
         return RenderedEmail(subject=subject, text=text, html=html)

@@ -15,6 +15,12 @@ class SmtpFailure(Exception):
         self.code = code
 
 
+def bounce_address(mail_from: str, thread_id: str | None) -> str:
+    """The envelope sender: one bounce address per appeal, so a bounce can be tied back to its appeal."""
+    domain = mail_from.rsplit("@", 1)[-1].strip(" >")
+    return f"bounce+{thread_id}@{domain}" if thread_id else f"bounce@{domain}"
+
+
 def build_message(*, sender: str, recipient: str, subject: str, text: str, html: str, message_id: str,
                   thread_id: str | None) -> EmailMessage:
     message = EmailMessage()
@@ -38,15 +44,21 @@ class SmtpSender:
         self.user, self.password, self.timeout = user, password, timeout
         self._conn: smtplib.SMTP | None = None
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, envelope_from: str | None = None) -> None:
+        """Send one email; a reused connection the server has dropped meanwhile is replaced once."""
+        reused = self._conn is not None
         try:
-            self._connection().send_message(message)
+            try:
+                self._connection().send_message(message, from_addr=envelope_from)
+            except (smtplib.SMTPServerDisconnected, ConnectionError) if reused else ():
+                self.close()  # nothing was accepted on a dead connection: safe to send again
+                self._connection().send_message(message, from_addr=envelope_from)
         except smtplib.SMTPRecipientsRefused as exc:
-            self.close()
+            self._reset()
             code = next(iter(exc.recipients.values()))[0]
-            raise SmtpFailure(f"recipient refused: {code}", code) from exc
+            raise SmtpFailure(f"recipient refused: {code} {next(iter(exc.recipients.values()))[1]!r}", code) from exc
         except smtplib.SMTPResponseException as exc:
-            self.close()
+            self._reset()
             raise SmtpFailure(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", exc.smtp_code) from exc
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
@@ -54,12 +66,7 @@ class SmtpSender:
 
     def _connection(self) -> smtplib.SMTP:
         if self._conn is not None:
-            try:
-                if self._conn.noop()[0] == 250:
-                    return self._conn
-            except (smtplib.SMTPException, OSError):
-                pass
-            self.close()
+            return self._conn
         if self.tls == "ssl":
             conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
         else:
@@ -70,6 +77,15 @@ class SmtpSender:
             conn.login(self.user, self.password)
         self._conn = conn
         return conn
+
+    def _reset(self) -> None:
+        """After a refusal the connection is still good: RSET it for the next email, or drop it."""
+        if self._conn is None:
+            return
+        try:
+            self._conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
 
     def close(self) -> None:
         if self._conn is not None:

@@ -4,16 +4,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.db import add_to_outbox, claim_event, transaction
+from services.common.errors import Problem
 
 from . import db, events
+from .domain import emails
 from .rendering import Renderer
 
 CONSUMER = "notify"
+NO_INSTITUTION_EMAIL = "institution has no contact email"
+NO_APPEAL_CONTACT = "notify has no copy of the appeal's contact (its submitted event was not seen)"
 
 
 def upsert_contact(sessions: sessionmaker, event: dict) -> None:
@@ -25,49 +29,118 @@ def upsert_contact(sessions: sessionmaker, event: dict) -> None:
                         .on_conflict_do_update(index_elements=[db.contacts.c.institution_id], set_=values))
 
 
-def on_appeal_submitted(sessions: sessionmaker, renderer: Renderer, event: dict) -> None:
-    """Queue the institution's notice (both languages) and the citizen's confirmation (their language)."""
-    appeal = events.AppealSubmitted().load(event["data"])
+def on_appeal_event(sessions: sessionmaker, renderer: Renderer, operator_mailbox: str, event: dict) -> int:
+    """Queue the emails an appeal event causes, once per event; returns how many were queued."""
+    name = event["type"].split(".")[-2]  # kz.ashyq.appeals.<name>.v1
+    data = events.load_appeal_event(event)
     with transaction(sessions) as session:
         if not claim_event(session, db.processed_events, consumer=CONSUMER, event_id=event["id"]):
-            return
-        contact = session.execute(select(db.contacts).where(
-            db.contacts.c.institution_id == appeal["institution_id"])).first()
-        thread = f"appeal-{appeal['appeal_id']}"
-        if contact and contact.emails:
-            email = renderer.render("appeal_submitted_institution", "kk+ru", appeal=appeal, institution=contact)
-            for address in contact.emails:
-                queue_email(session, event, appeal["appeal_id"], address, "institution",
-                            "appeal_submitted_institution", "kk+ru", email, thread)
-        else:
-            record_undeliverable(session, event, appeal["appeal_id"], "institution", "appeal_submitted_institution",
-                                 "institution has no contact email")
-        lang = appeal["language"]
-        email = renderer.render("appeal_submitted_citizen", lang, appeal=appeal)
-        queue_email(session, event, appeal["appeal_id"], appeal["applicant"]["email"], "citizen",
-                    "appeal_submitted_citizen", lang, email, thread)
+            return 0
+        keep_appeal_contact(session, name, data)
+        appeal = appeal_view(session, data)
+        queued = 0
+        for planned in emails.emails_for(name, data.get("to_status")):
+            queued += queue_planned(session, renderer, event, data, appeal, planned, operator_mailbox)
+        return queued
 
 
-def queue_email(session: Session, event: dict, appeal_id: str | None, recipient: str, recipient_kind: str,
-                template: str, language: str, email, thread: str) -> None:
+def keep_appeal_contact(session: Session, name: str, data: dict) -> None:
+    """Store the contact from the submitted event; follow redirects and extended deadlines after it."""
+    c = db.appeal_contacts
+    if name == emails.SUBMITTED:
+        values = {"appeal_id": data["appeal_id"], "ticket": data["ticket"], "institution_id": data["institution_id"],
+                  "category": data["category"], "description": data["description"], "media_ids": data["media_ids"],
+                  "language": data["language"], "deadline": data["deadline"], "tracking_url": data["tracking_url"],
+                  "applicant_name": data["applicant"]["name"], "applicant_email": data["applicant"]["email"]}
+        session.execute(insert(c).values(**values).on_conflict_do_nothing())
+        return
+    changes = {"institution_id": data["institution_id"]}
+    if data.get("deadline"):
+        changes["deadline"] = data["deadline"]
+    session.execute(update(c).where(c.c.appeal_id == data["appeal_id"]).values(
+        **changes, updated_at=datetime.now(timezone.utc)))
+
+
+def appeal_view(session: Session, data: dict) -> dict:
+    """What templates know of the appeal: notify's copy, or (without one) what the event itself says."""
+    row = session.execute(select(db.appeal_contacts).where(
+        db.appeal_contacts.c.appeal_id == data["appeal_id"])).first()
+    if row is None:
+        return {"appeal_id": data["appeal_id"], "ticket": data["ticket"], "institution_id": data["institution_id"],
+                "category": None, "description": None, "media_ids": [], "deadline": data.get("deadline"),
+                "tracking_url": None, "language": None, "applicant": None}
+    return {"appeal_id": row.appeal_id, "ticket": row.ticket, "institution_id": row.institution_id,
+            "category": row.category, "description": row.description, "media_ids": list(row.media_ids),
+            "deadline": data.get("deadline") or row.deadline, "tracking_url": row.tracking_url,
+            "language": row.language, "applicant": {"name": row.applicant_name, "email": row.applicant_email}}
+
+
+def institution_contact(session: Session, institution_id: str):
+    return session.execute(select(db.contacts).where(db.contacts.c.institution_id == institution_id)).first()
+
+
+def institution_view(contact) -> dict | None:
+    return {"name_kk": contact.name_kk, "name_ru": contact.name_ru} if contact else None
+
+
+def queue_planned(session: Session, renderer: Renderer, event: dict, data: dict, appeal: dict,
+                  planned: emails.PlannedEmail, operator_mailbox: str) -> int:
+    kind, template = planned.recipient_kind, planned.template
+    contact = institution_contact(session, data["institution_id"])
+    context = {"appeal": appeal, "event": data, "institution": institution_view(contact)}
+    target = {"session": session, "event": event, "appeal_id": data["appeal_id"], "kind": kind,
+              "template": template, "institution_id": data["institution_id"] if kind == emails.INSTITUTION else None}
+    if kind == emails.INSTITUTION:
+        recipients = list(contact.emails) if contact else []
+        reason = NO_INSTITUTION_EMAIL
+    elif kind == emails.CITIZEN:
+        recipients = [appeal["applicant"]["email"]] if appeal["applicant"] else []
+        reason = NO_APPEAL_CONTACT
+    else:
+        recipients = [operator_mailbox]
+        reason = "no operator mailbox configured"
+    if not recipients:
+        record_undeliverable(**target, reason=reason, context=context)
+        return 0
+    language = emails.language_for(kind, appeal["language"])
+    email = renderer.render(template, language, **context)
+    for address in recipients:
+        queue_email(**target, recipient=address, language=language, email=email, context=context)
+    return len(recipients)
+
+
+def queue_email(*, session: Session, event: dict, appeal_id: str | None, recipient: str, kind: str,
+                template: str, language: str, email, institution_id: str | None = None, context: dict | None = None,
+                ) -> None:
     """One row per (event, recipient): the unique key makes a second queueing a no-op."""
     session.execute(insert(db.notifications).values(
         id=str(uuid.uuid4()), event_id=event["id"], event_type=event["type"], appeal_id=appeal_id,
-        recipient=recipient, recipient_kind=recipient_kind, template=template, language=language,
-        subject=email.subject, body_text=email.text, body_html=email.html, thread_id=thread, status="pending",
+        recipient=recipient, recipient_kind=kind, institution_id=institution_id, template=template,
+        language=language, subject=email.subject, body_text=email.text, body_html=email.html,
+        thread_id=f"appeal-{appeal_id}" if appeal_id else None, context=context, status="pending",
     ).on_conflict_do_nothing(constraint="one_email_per_event_and_recipient"))
 
 
-def record_undeliverable(session: Session, event: dict, appeal_id: str | None, recipient_kind: str,
-                         template: str, reason: str) -> None:
+def record_undeliverable(*, session: Session, event: dict, appeal_id: str | None, kind: str, template: str,
+                         institution_id: str | None, reason: str, context: dict) -> None:
+    """Nobody to send to: a failed notification, a dead letter and a failed event, so operators see it."""
     notification_id = str(uuid.uuid4())
-    session.execute(insert(db.notifications).values(
+    inserted = session.execute(insert(db.notifications).values(
         id=notification_id, event_id=event["id"], event_type=event["type"], appeal_id=appeal_id,
-        recipient=f"<no {recipient_kind} address>", recipient_kind=recipient_kind, template=template,
-        language="kk+ru", subject="", body_text="", body_html="", status="failed", last_error=reason,
-        next_attempt_at=None).on_conflict_do_nothing(constraint="one_email_per_event_and_recipient"))
-    publish_outcome(session, events.NOTIFICATION_FAILED, notification_id, appeal_id, recipient_kind, template,
-                    event["id"], reason)
+        recipient=f"<no {kind} address>", recipient_kind=kind, institution_id=institution_id, template=template,
+        language=emails.BILINGUAL, subject="", body_text="", body_html="", context=context, status="failed",
+        last_error=reason, next_attempt_at=None,
+    ).on_conflict_do_nothing(constraint="one_email_per_event_and_recipient").returning(db.notifications.c.id)).first()
+    if inserted is None:
+        return
+    fail_for_good(session, notification_id, appeal_id, kind, template, event["id"], reason)
+
+
+def fail_for_good(session: Session, notification_id: str, appeal_id: str | None, kind: str, template: str,
+                  source_event_id: str, reason: str) -> None:
+    session.execute(db.dead_letters.insert().values(notification_id=notification_id, reason=reason[:1000]))
+    publish_outcome(session, events.NOTIFICATION_FAILED, notification_id, appeal_id, kind, template,
+                    source_event_id, reason[:500])
 
 
 def publish_outcome(session: Session, type_: str, notification_id: str, appeal_id: str | None,
@@ -76,3 +149,53 @@ def publish_outcome(session: Session, type_: str, notification_id: str, appeal_i
         "notification_id": notification_id, "appeal_id": appeal_id, "recipient_kind": recipient_kind,
         "template": template, "source_event_id": source_event_id, "reason": reason})
     add_to_outbox(session, db.outbox, topic=topic, key=key, event=out)
+
+
+def retry_notification(sessions: sessionmaker, renderer: Renderer, notification_id: str) -> list[str]:
+    """An operator's retry of a failed notification; returns the ids now waiting to be sent.
+
+    An institution's email goes to the institution's current addresses: if the failed address is no
+    longer among them (corrected in budget since), the email is re-addressed to the new ones.
+    """
+    n = db.notifications
+    with transaction(sessions) as session:
+        row = session.execute(select(n).where(n.c.id == notification_id).with_for_update()).first()
+        if row is None:
+            raise Problem(404, "notification not found")
+        if row.status != "failed":
+            raise Problem(409, f"only a failed notification can be retried (it is {row.status})")
+        if row.recipient_kind == emails.INSTITUTION and row.institution_id:
+            queued = _readdress_to_institution(session, renderer, row)
+        elif row.body_text:
+            session.execute(update(n).where(n.c.id == row.id).values(
+                status="pending", attempts=0, next_attempt_at=datetime.now(timezone.utc), last_error=None))
+            queued = [row.id]
+        else:
+            raise Problem(409, f"nobody to send it to: {row.last_error}")
+        session.execute(update(db.dead_letters).where(db.dead_letters.c.notification_id == row.id,
+                                                      db.dead_letters.c.resolved_at.is_(None))
+                        .values(resolved_at=datetime.now(timezone.utc)))
+        return queued
+
+
+def _readdress_to_institution(session: Session, renderer: Renderer, row) -> list[str]:
+    n = db.notifications
+    contact = institution_contact(session, row.institution_id)
+    addresses = list(contact.emails) if contact else []
+    if not addresses:
+        raise Problem(409, f"{NO_INSTITUTION_EMAIL} (still)")
+    if row.recipient in addresses and row.body_text:
+        session.execute(update(n).where(n.c.id == row.id).values(
+            status="pending", attempts=0, next_attempt_at=datetime.now(timezone.utc), last_error=None))
+        return [row.id]
+    context = {**(row.context or {}), "institution": institution_view(contact)}
+    email = renderer.render(row.template, row.language if row.body_text else emails.BILINGUAL, **context)
+    event = {"id": row.event_id, "type": row.event_type}
+    for address in addresses:
+        queue_email(session=session, event=event, appeal_id=row.appeal_id, recipient=address, kind=row.recipient_kind,
+                    template=row.template, language=emails.BILINGUAL, email=email, institution_id=row.institution_id,
+                    context=context)
+    session.execute(update(n).where(n.c.id == row.id).values(
+        status="superseded", last_error=f"{row.last_error}; re-addressed to {', '.join(addresses)}"))
+    return [r.id for r in session.execute(select(n.c.id).where(
+        n.c.event_id == row.event_id, n.c.recipient.in_(addresses), n.c.status == "pending"))]
