@@ -1,0 +1,193 @@
+// Filing an appeal about an institution: category, description, optional budget line / contract / point,
+// evidence with per-file progress, applicant (never published), consent; one idempotency key per form.
+import { APPEALS, BUDGET, get, newIdempotencyKey, post } from "../api.js";
+import { h, uid } from "../dom.js";
+import { lang, localName, t } from "../i18n.js";
+import { evidencePicker } from "../media.js";
+import { errorBox, fieldError, showFieldErrors } from "../ui.js";
+
+export const CATEGORIES = ["work_not_done", "poor_quality", "price_inflated", "documents_mismatch", "other"];
+const MIN_TEXT = 20;
+const MAX_TEXT = 5000;
+
+function field(name, label, control, hint) {
+  const hintEl = hint ? h("p", { class: "hint", id: `${control.id}-hint` }, hint) : null;
+  if (hintEl) control.setAttribute("aria-describedby", hintEl.id);
+  return h("div", { class: "field", dataset: { field: name } }, h("label", { for: control.id }, label), control, hintEl, fieldError());
+}
+
+async function loadChoices(id) {
+  try {
+    const inst = await get(`${BUDGET}/institutions/${encodeURIComponent(id)}`);
+    const years = (inst.years || inst.yearly_totals || []).map((y) => Number(y.year)).filter(Boolean);
+    const year = years.length ? Math.max(...years) : new Date().getFullYear();
+    const budget = await get(`${BUDGET}/institutions/${encodeURIComponent(id)}/budget`, { params: { year } }).catch(() => ({}));
+    return { inst, lines: budget.lines || budget.budget_lines || [], contracts: budget.contracts || [] };
+  } catch {
+    return { inst: null, lines: [], contracts: [] };
+  }
+}
+
+async function pickPoint(container, onPick) {
+  const { default: L, createMap } = await import("../leaflet.js");
+  const map = await createMap(container, { zoomControl: true });
+  let marker = null;
+  map.on("click", (e) => {
+    const { lat, lng } = e.latlng;
+    if (marker) marker.setLatLng(e.latlng);
+    else marker = L.circleMarker(e.latlng, { radius: 8, color: "#c62f3a", fillOpacity: 0.8 }).addTo(map);
+    onPick({ lat: Number(lat.toFixed(6)), lon: Number(lng.toFixed(6)) });
+  });
+  return {
+    map,
+    center: (latlng) => map.setView(latlng, 12),
+    clear: () => { marker?.remove(); marker = null; },
+  };
+}
+
+export async function render(root, { id }) {
+  root.className = "page appeal-page";
+  const idempotencyKey = newIdempotencyKey();
+  const { inst, lines, contracts } = await loadChoices(id);
+  let location = null;
+  let submitting = false;
+
+  const counter = h("p", { class: "hint counter", id: "ap-desc-count", "aria-live": "polite" });
+  const description = h("textarea", { id: "ap-desc", name: "description", rows: 6, required: true, minlength: MIN_TEXT, maxlength: MAX_TEXT });
+  const updateCount = () => {
+    const n = description.value.length;
+    counter.textContent = t("appeal.count", { n, max: MAX_TEXT, min: MIN_TEXT });
+    counter.classList.toggle("bad", n > 0 && n < MIN_TEXT);
+  };
+  description.addEventListener("input", updateCount);
+  updateCount();
+
+  const submit = h("button", { type: "submit", class: "primary" }, t("appeal.submit"));
+  const uploadsHint = h("p", { class: "hint", id: "ap-files-hint" }, t("media.hint"));
+  const picker = evidencePicker({ inputId: "ap-files", onChange: () => refreshSubmit() });
+  const general = h("div");
+  const pointNote = h("p", { class: "hint", "aria-live": "polite" }, t("appeal.point_none"));
+  const pointMap = h("div", { class: "mini-map", role: "application", "aria-label": t("appeal.point_map") });
+
+  function refreshSubmit() {
+    submit.disabled = submitting || picker.pending() > 0;
+    submit.textContent = picker.pending() ? t("appeal.wait_uploads") : submitting ? t("appeal.sending") : t("appeal.submit");
+  }
+
+  const optional = (items, label) => [h("option", { value: "" }, t("appeal.none")), ...items.map((x) => h("option", { value: x.id }, label(x)))];
+  const form = h("form", { class: "appeal-form", novalidate: true },
+    h("input", { type: "hidden", name: "institution_id", value: id }),
+    h("div", { dataset: { field: "institution_id" } }, fieldError()),
+    field("category", t("appeal.category"),
+      h("select", { id: "ap-category", name: "category", required: true },
+        h("option", { value: "" }, t("appeal.choose")), CATEGORIES.map((c) => h("option", { value: c }, t(`category.${c}`))))),
+    h("div", { class: "field", dataset: { field: "description" } },
+      h("label", { for: "ap-desc" }, t("appeal.description")), description, counter, fieldError()),
+    lines.length ? field("budget_line_id", t("appeal.budget_line"),
+      h("select", { id: "ap-line", name: "budget_line_id" }, optional(lines, (l) => `${l.program_code ?? ""} ${l.specific?.code ?? l.specific ?? ""} ${localName(l, "specific_name") || localName(l.specific)}`.trim()))) : null,
+    contracts.length ? field("contract_id", t("appeal.contract"),
+      h("select", { id: "ap-contract", name: "contract_id" }, optional(contracts, (c) => `${c.id} · ${c.subject ?? ""}`))) : null,
+    h("fieldset", { class: "field", dataset: { field: "location" } },
+      h("legend", {}, t("appeal.point")), pointMap, pointNote,
+      h("button", { type: "button", class: "link", onclick: () => { location = null; pointPicker?.clear(); pointNote.textContent = t("appeal.point_none"); } }, t("appeal.point_clear")),
+      fieldError()),
+    h("div", { class: "field", dataset: { field: "media_ids" } },
+      h("label", { for: "ap-files" }, t("appeal.evidence")), picker.input, uploadsHint, picker.list, fieldError()),
+    h("fieldset", { class: "applicant" },
+      h("legend", {}, t("appeal.applicant")),
+      h("p", { class: "hint" }, t("appeal.private_note")),
+      field("applicant.name", t("appeal.name"), h("input", { id: "ap-name", name: "name", required: true, autocomplete: "name", maxlength: 200 })),
+      field("applicant.email", t("appeal.email"), h("input", { id: "ap-email", name: "email", type: "email", required: true, autocomplete: "email", maxlength: 254 })),
+      field("applicant.phone", t("appeal.phone"), h("input", { id: "ap-phone", name: "phone", type: "tel", autocomplete: "tel", maxlength: 20 }))),
+    h("div", { class: "field check", dataset: { field: "publish_text" } },
+      h("input", { id: "ap-publish", name: "publish_text", type: "checkbox" }),
+      h("label", { for: "ap-publish" }, t("appeal.publish")), fieldError()),
+    general,
+    submit);
+
+  root.append(
+    h("nav", { class: "crumbs" }, h("a", { href: `/institution/${encodeURIComponent(id)}`, "data-link": "" }, inst ? localName(inst) : t("nav.back"))),
+    h("h1", {}, t("appeal.title")),
+    inst ? h("p", { class: "lead" }, t("appeal.about", { name: localName(inst) })) : h("p", { class: "lead" }, t("appeal.about_id", { id })),
+    form);
+
+  let pointPicker = null;
+  pickPoint(pointMap, (p) => { location = p; pointNote.textContent = t("appeal.point_set", { lat: p.lat, lon: p.lon }); })
+    .then((picker2) => {
+      pointPicker = picker2;
+      if (inst?.lat && inst?.lon) picker2.center([inst.lat, inst.lon]);
+    })
+    .catch(() => { pointMap.hidden = true; });
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (submitting || picker.pending()) return;
+    const fd = new FormData(form);
+    const body = {
+      institution_id: id,
+      category: fd.get("category") || "",
+      description: fd.get("description") || "",
+      budget_line_id: fd.get("budget_line_id") || null,
+      contract_id: fd.get("contract_id") || null,
+      location,
+      media_ids: picker.mediaIds(),
+      language: lang(),
+      publish_text: fd.get("publish_text") === "on",
+      applicant: { name: fd.get("name") || "", email: fd.get("email") || "", phone: fd.get("phone") || null },
+    };
+    const local = localErrors(body);
+    general.replaceChildren();
+    if (Object.keys(local).length) {
+      showFieldErrors(form, local);
+      return;
+    }
+    submitting = true;
+    refreshSubmit();
+    try {
+      const receipt = await post(`${APPEALS}/appeals`, body, { headers: { "Idempotency-Key": idempotencyKey } });
+      root.replaceChildren(success(receipt));
+      root.querySelector("h1")?.focus();
+    } catch (err) {
+      const rest = showFieldErrors(form, err.fieldErrors || {});
+      general.replaceChildren(errorBox(err, rest));
+      if (!form.querySelector("[aria-invalid]")) general.querySelector("[role=alert]")?.focus?.();
+    } finally {
+      submitting = false;
+      refreshSubmit();
+    }
+  });
+
+  return () => pointPicker?.map.remove();
+}
+
+/** Checks the browser can make before asking the server (which stays the judge). */
+function localErrors(body) {
+  const errors = {};
+  if (!body.category) errors.category = [t("validation.required")];
+  if (body.description.trim().length < MIN_TEXT) errors.description = [t("validation.min_length", { n: MIN_TEXT })];
+  if (!body.applicant.name.trim()) errors["applicant.name"] = [t("validation.required")];
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(body.applicant.email)) errors["applicant.email"] = [t("validation.email")];
+  return errors;
+}
+
+function trackingPath(receipt) {
+  try {
+    const u = new URL(receipt.tracking_url, location.origin);
+    return u.pathname + u.search;
+  } catch {
+    return `/appeal/${encodeURIComponent(receipt.ticket)}?token=${encodeURIComponent(receipt.token)}`;
+  }
+}
+
+function success(receipt) {
+  const path = trackingPath(receipt);
+  const full = new URL(path, window.location.origin).href;
+  const linkId = uid("track");
+  return h("section", { class: "card success", "aria-live": "polite" },
+    h("h1", { tabindex: "-1" }, t("appeal.done_title")),
+    h("p", {}, t("appeal.done_ticket"), " ", h("strong", { class: "ticket" }, receipt.ticket)),
+    h("p", {}, t("appeal.done_link")),
+    h("p", {}, h("a", { id: linkId, class: "tracking-link", href: path, "data-link": "" }, full)),
+    h("p", {}, t("appeal.done_email")),
+    h("p", { class: "hint" }, t("appeal.done_keep")));
+}

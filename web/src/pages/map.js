@@ -1,0 +1,192 @@
+// The map: every institution, clustered, coloured by kind / execution % / red flags, with filters and search.
+import L, { createMap, featureLatLng } from "../leaflet.js";
+import { BUDGET, get, withLang } from "../api.js";
+import { h } from "../dom.js";
+import { districtCentre, districtId, districtOf, loadDistricts } from "../districts.js";
+import { money, number, percent } from "../format.js";
+import { localName, t } from "../i18n.js";
+import {
+  EXECUTION_BANDS, FLAG_BANDS, KIND_COLOURS, KINDS, executionPct, flagCount, foldText, markerColour,
+} from "../kinds.js";
+
+const YEARS = [2026, 2025, 2024, 2023, 2022];
+const STATE_KEY = "ashyq.map";
+
+function savedState() {
+  const params = new URLSearchParams(location.search);
+  let stored = {};
+  try { stored = JSON.parse(sessionStorage.getItem(STATE_KEY) || "{}"); } catch { stored = {}; }
+  return {
+    kind: params.get("kind") ?? stored.kind ?? "",
+    district: params.get("district") ?? stored.district ?? "",
+    year: Number(params.get("year") ?? stored.year ?? YEARS[0]),
+    colour: params.get("colour") ?? stored.colour ?? "kind",
+    flagged: (params.get("flagged") ?? String(stored.flagged ?? false)) === "true",
+    q: params.get("q") ?? stored.q ?? "",
+  };
+}
+
+function select(id, labelKey, options, value, onChange) {
+  return h("div", { class: "field" },
+    h("label", { for: id }, t(labelKey)),
+    h("select", { id, name: id, onchange: (e) => onChange(e.target.value) },
+      options.map(([v, label]) => h("option", { value: v, selected: String(v) === String(value) }, label))));
+}
+
+export async function render(root) {
+  root.className = "map-page";
+  const state = savedState();
+  const status = h("p", { class: "status", role: "status", "aria-live": "polite" }, t("map.loading"));
+  const results = h("ul", { class: "search-results", "aria-label": t("map.search_results") });
+  const legend = h("div", { class: "legend", "aria-label": t("legend.title") });
+  const mapEl = h("div", { class: "map", id: "map", role: "region", "aria-label": t("map.title") });
+  const districtBox = h("div");
+  const panel = h("aside", { class: "panel" },
+    h("h1", {}, t("map.title")),
+    h("p", { class: "lead" }, t("map.lead")),
+    h("div", { class: "field" },
+      h("label", { for: "map-q" }, t("map.search")),
+      h("input", {
+        id: "map-q", type: "search", value: state.q, placeholder: t("map.search_placeholder"), autocomplete: "off",
+        oninput: (e) => { state.q = e.target.value; update(); },
+      })),
+    results,
+    h("div", { class: "filters" },
+      select("map-kind", "filter.kind", [["", t("filter.all")], ...KINDS.map((k) => [k, t(`kind.${k}`)])], state.kind,
+        (v) => { state.kind = v; update(); }),
+      districtBox,
+      select("map-year", "filter.year", YEARS.map((y) => [y, String(y)]), state.year,
+        (v) => { state.year = Number(v); loadYear(); }),
+      select("map-colour", "filter.colour", [["kind", t("colour.kind")], ["execution", t("colour.execution")], ["flags", t("colour.flags")]],
+        state.colour, (v) => { state.colour = v; restyle(); }),
+      h("div", { class: "field check" },
+        h("input", { id: "map-flagged", type: "checkbox", checked: state.flagged, onchange: (e) => { state.flagged = e.target.checked; update(); } }),
+        h("label", { for: "map-flagged" }, t("filter.flagged")))),
+    status,
+    legend);
+  root.append(panel, mapEl);
+
+  const map = await createMap(mapEl);
+  const cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
+  cluster.addTo(map);
+  const districtLayer = L.layerGroup().addTo(map);
+  let markers = [];
+  let districts = [];
+  let aborter = null;
+
+  function renderDistrictSelect() {
+    const options = [["", t("filter.all")], ...districts.map((d) => [districtId(d), localName(d)])];
+    districtBox.replaceChildren(select("map-district", "filter.district", options, state.district, (v) => {
+      state.district = v;
+      update();
+      const d = districts.find((x) => districtId(x) === v);
+      const centre = d && districtCentre(d);
+      if (centre) map.setView(centre, Math.max(map.getZoom(), 8));
+    }));
+  }
+
+  function drawDistricts() {
+    districtLayer.clearLayers();
+    for (const d of districts) {
+      const centre = districtCentre(d);
+      if (!centre) continue;
+      L.circleMarker(centre, { radius: 4, color: "#223", weight: 1, fillColor: "#fff", fillOpacity: 1, interactive: false })
+        .bindTooltip(localName(d), { permanent: true, direction: "right", className: "district-label" })
+        .addTo(districtLayer);
+    }
+  }
+
+  function popup(p, id) {
+    const pct = executionPct(p);
+    return h("div", { class: "popup" },
+      h("strong", {}, localName(p)),
+      h("div", {}, t(`kind.${p.kind}`) || p.kind),
+      h("div", {}, `${t("inst.executed")}: ${money(p.executed)} (${percent(pct)})`),
+      flagCount(p) ? h("div", { class: "flag-text" }, t("map.flags", { n: flagCount(p) })) : null,
+      h("a", { href: `/institution/${encodeURIComponent(id)}`, "data-link": "" }, t("map.open")));
+  }
+
+  function buildMarkers(features) {
+    markers = [];
+    for (const f of features) {
+      const latlng = featureLatLng(f.geometry);
+      if (!latlng) continue;
+      const p = f.properties || {};
+      const id = f.id ?? p.id;
+      const marker = L.circleMarker(latlng, {
+        radius: 7, weight: 1, color: "#fff", fillOpacity: 0.9, fillColor: markerColour(p, state.colour),
+      });
+      marker.bindPopup(() => popup(p, id));
+      markers.push({ marker, p, id, text: foldText(`${p.name_kk || ""} ${p.name_ru || ""}`) });
+    }
+  }
+
+  function visible() {
+    const q = foldText(state.q);
+    return markers.filter(({ p, text }) => (!state.kind || p.kind === state.kind)
+      && (!state.district || districtOf(p) === state.district)
+      && (!state.flagged || flagCount(p) > 0)
+      && (!q || text.includes(q)));
+  }
+
+  function update() {
+    sessionStorage.setItem(STATE_KEY, JSON.stringify(state));
+    const shown = visible();
+    cluster.clearLayers();
+    cluster.addLayers(shown.map((m) => m.marker));
+    status.textContent = t("map.count", { n: number(shown.length), total: number(markers.length) });
+    results.replaceChildren(...(state.q.trim()
+      ? shown.slice(0, 8).map((m) => h("li", {},
+        h("a", { href: `/institution/${encodeURIComponent(m.id)}`, "data-link": "" }, localName(m.p)),
+        h("span", { class: "muted" }, ` · ${t(`kind.${m.p.kind}`)}`)))
+      : []));
+  }
+
+  function restyle() {
+    sessionStorage.setItem(STATE_KEY, JSON.stringify(state));
+    markers.forEach(({ marker, p }) => marker.setStyle({ fillColor: markerColour(p, state.colour) }));
+    cluster.refreshClusters();
+    renderLegend();
+  }
+
+  function renderLegend() {
+    let rows;
+    if (state.colour === "execution") rows = EXECUTION_BANDS.map((b) => [b.colour, t(b.key)]);
+    else if (state.colour === "flags") rows = FLAG_BANDS.map((b) => [b.colour, t(b.key)]);
+    else rows = KINDS.map((k) => [KIND_COLOURS[k], t(`kind.${k}`)]);
+    legend.replaceChildren(h("h2", {}, t("legend.title")),
+      h("ul", {}, rows.map(([c, label]) => h("li", {}, h("span", { class: "swatch", style: `background:${c}` }), label))));
+  }
+
+  async function loadYear() {
+    aborter?.abort();
+    aborter = new AbortController();
+    status.textContent = t("map.loading");
+    try {
+      const data = await get(withLang(`${BUDGET}/map.geojson`, { year: state.year }), { signal: aborter.signal });
+      buildMarkers(data?.features || []);
+      update();
+    } catch (err) {
+      if (err.name === "AbortError") return;
+      markers = [];
+      cluster.clearLayers();
+      status.textContent = err.unavailable ? t("error.budget_unavailable") : t("error.generic", { detail: err.message });
+      status.classList.add("error");
+    }
+  }
+
+  renderLegend();
+  loadDistricts().then((list) => {
+    districts = list;
+    renderDistrictSelect();
+    drawDistricts();
+  }).catch(() => {
+    districts = [];
+    renderDistrictSelect();
+  });
+  renderDistrictSelect();
+  await loadYear();
+  setTimeout(() => map.invalidateSize(), 0);
+
+  return () => { aborter?.abort(); map.remove(); };
+}
