@@ -1,0 +1,1 @@
+"""Pure rules of the media service: what a file really is, whether it is acceptable, its states, who may see it."""

@@ -1,0 +1,405 @@
+"""What the media service does, one function a use case.
+
+Files are checked on local disk in a temporary folder; MinIO holds the original (private), the public copy
+and the thumbnail; the database row follows the states uploading -> quarantined -> stored | rejected, and
+every move past quarantine is a conditional update, so one upload is processed and announced exactly once.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from services.common.db import add_to_outbox, claim_event, transaction
+from services.common.errors import DependencyUnavailable, Problem, unavailable_dependency
+from services.common.logs import log
+
+from . import db, events, processing
+from .context import MediaContext
+from .domain import sniff
+from .domain.media import Rejection, State, can_read_original, empty, too_large, unsupported
+from .storage import ORIGINALS, PRESIGNED_PREFIX, PUBLIC, QUARANTINE
+from .upload_stream import TeeReader, TooLarge, read_head
+
+logger = logging.getLogger(__name__)
+CONSUMER = "media"
+STUCK_AFTER = timedelta(minutes=15)  # a check running longer than this died with its process
+MULTIPART_OVERHEAD = 64 * 1024       # boundary and part headers around the file in a multipart body
+
+NOT_FOUND = {"kk": "Файл табылмады", "ru": "Файл не найден", "en": "media not found"}
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ----------------------------------------------------------------------------- direct uploads
+
+def upload_direct(ctx: MediaContext, chunks: Iterator[bytes], *, content_length: int | None) -> dict:
+    """Stream one multipart file into the originals bucket while keeping a local copy to check; answer with
+    the stored media, or raise a Problem (413/415/422 with the reason, 503 with nothing left behind)."""
+    head, rest = read_head(chunks, sniff.HEAD_BYTES)
+    media_id = _new_row(ctx, upload_path="direct", expires_in=timedelta(hours=1))
+    detected = sniff.detect(head)
+    try:
+        if not head:
+            raise empty()
+        if not detected.accepted:
+            raise unsupported(detected.mime)
+        limit = ctx.limits.bytes_for(detected.kind)
+        if content_length and content_length > limit + MULTIPART_OVERHEAD:
+            raise too_large(detected.kind, limit)  # known from the header: refused before reading on
+    except Rejection as rejection:
+        _reject(ctx, media_id, rejection)
+        raise _problem(media_id, rejection)
+    with tempfile.TemporaryDirectory(prefix="ashyq-media-") as tmp:
+        workdir = Path(tmp)
+        original = workdir / "original"
+        try:
+            with open(original, "wb") as copy:
+                reader = TeeReader(head, rest, copy, limit)
+                ctx.storage.put_stream(ORIGINALS, media_id, reader, detected.mime)
+        except TooLarge:
+            rejection = too_large(detected.kind, limit)
+            _reject(ctx, media_id, rejection)  # the multipart upload was aborted: no object exists
+            raise _problem(media_id, rejection)
+        except Exception as exc:
+            _forget(ctx, media_id, objects=[(ORIGINALS, media_id)])
+            raise _unavailable_or(exc)
+        if reader.size == 0:
+            _reject(ctx, media_id, empty(), objects=[(ORIGINALS, media_id)])
+            raise _problem(media_id, empty())
+        _quarantine(ctx, media_id, kind=detected.kind, mime=detected.mime, size=reader.size,
+                    sha256=reader.sha256.hexdigest())
+        try:
+            _check_and_store(ctx, media_id, original, detected, workdir, original_in_place=True)
+        except Rejection as rejection:
+            raise _problem(media_id, rejection)
+        except Exception as exc:
+            _forget(ctx, media_id, objects=_all_objects(media_id))
+            raise _unavailable_or(exc)
+    return get_media(ctx, media_id)
+
+
+def _problem(media_id: str, rejection: Rejection) -> Problem:
+    extra = {"id": media_id, "state": State.REJECTED.value, "reason": rejection.reason}
+    if rejection.detected_type:
+        extra["detected_type"] = rejection.detected_type
+    return Problem(rejection.status, rejection.reason, **extra)
+
+
+def _unavailable_or(exc: Exception) -> Exception:
+    dependency = unavailable_dependency(exc)
+    return DependencyUnavailable(dependency) if dependency else exc
+
+
+# ----------------------------------------------------------------------------- presigned uploads
+
+def presign_upload(ctx: MediaContext, *, kind: str, size: int) -> dict:
+    limit = ctx.limits.bytes_for(kind)
+    if size > limit:
+        raise Problem(413, f"{kind} larger than {limit} bytes", limit=limit)
+    media_id = _new_row(ctx, upload_path="presigned", declared_kind=kind,
+                        expires_in=timedelta(seconds=ctx.presign_ttl_seconds))
+    url = ctx.storage.presigned_put(QUARANTINE, PRESIGNED_PREFIX + media_id, ctx.presign_ttl_seconds)
+    view = get_media(ctx, media_id)
+    return {**view, "upload_url": url, "method": "PUT", "max_size": limit}
+
+
+def complete_upload(ctx: MediaContext, media_id: str) -> tuple[dict, bool]:
+    """The client says its presigned PUT finished. Returns (media, processed_now)."""
+    row = _row(ctx, media_id)
+    if row.upload_path != "presigned":
+        raise Problem(409, "only presigned uploads are completed")
+    if row.state == State.UPLOADING.value:
+        if _size_or_unavailable(ctx, QUARANTINE, PRESIGNED_PREFIX + media_id) is None:
+            raise Problem(409, {"kk": "Файл әлі жүктелмеген", "ru": "Файл ещё не загружен",
+                                "en": "nothing has been uploaded yet"})
+        if process_presigned(ctx, media_id):
+            return get_media(ctx, media_id), True
+    return get_media(ctx, media_id), False
+
+
+def on_minio_event(ctx: MediaContext, event: dict) -> None:
+    """MinIO says an object arrived in quarantine: a presigned upload to process (if nobody did yet)."""
+    data = event["data"]
+    if data["bucket"] != QUARANTINE or not data["key"].startswith(PRESIGNED_PREFIX):
+        return
+    process_presigned(ctx, data["key"][len(PRESIGNED_PREFIX):])
+
+
+def process_presigned(ctx: MediaContext, media_id: str) -> bool:
+    """Claim the upload (uploading -> quarantined) and check it; False when someone else has it or had it."""
+    with transaction(ctx.sessions) as session:
+        claimed = session.execute(
+            update(db.media).where(db.media.c.id == media_id, db.media.c.state == State.UPLOADING.value,
+                                   db.media.c.upload_path == "presigned")
+            .values(state=State.QUARANTINED.value, claimed_at=now(), updated_at=now())
+            .returning(db.media.c.id)).first()
+    if claimed is None:
+        return False
+    key = PRESIGNED_PREFIX + media_id
+    try:
+        with tempfile.TemporaryDirectory(prefix="ashyq-media-") as tmp:
+            _check_presigned(ctx, media_id, key, Path(tmp))
+    except Rejection:
+        pass  # recorded as rejected
+    except Exception:
+        _unclaim(ctx, media_id)  # let a retry (consumer, /complete or the cleanup loop) take it again
+        raise
+    return True
+
+
+def _check_presigned(ctx: MediaContext, media_id: str, key: str, workdir: Path) -> None:
+    quarantined = [(QUARANTINE, key)]
+    size = ctx.storage.size(QUARANTINE, key)
+    if size is None:
+        _reject(ctx, media_id, Rejection(422, "nothing was uploaded"))
+        raise Rejection(422, "nothing was uploaded")
+    if size == 0 or size > ctx.limits.largest:
+        rejection = empty() if size == 0 else too_large("file", ctx.limits.largest)
+        _reject(ctx, media_id, rejection, objects=quarantined)
+        raise rejection
+    original = workdir / "original"
+    ctx.storage.download(QUARANTINE, key, original)
+    sha256, head = _digest(original)
+    detected = sniff.detect(head)
+    try:
+        if not detected.accepted:
+            raise unsupported(detected.mime)
+        if size > ctx.limits.bytes_for(detected.kind):
+            raise too_large(detected.kind, ctx.limits.bytes_for(detected.kind))
+    except Rejection as rejection:
+        _reject(ctx, media_id, rejection, objects=quarantined)
+        raise
+    with transaction(ctx.sessions) as session:
+        session.execute(update(db.media).where(db.media.c.id == media_id).values(
+            kind=detected.kind, content_type=detected.mime, size=size, sha256=sha256, updated_at=now()))
+    _check_and_store(ctx, media_id, original, detected, workdir, original_in_place=False)
+
+
+def _digest(path: Path) -> tuple[str, bytes]:
+    digest, head = hashlib.sha256(), b""
+    with open(path, "rb") as file:
+        while chunk := file.read(1024 * 1024):
+            if not head:
+                head = chunk[:sniff.HEAD_BYTES]
+            digest.update(chunk)
+    return digest.hexdigest(), head
+
+
+# ----------------------------------------------------------------------------- checking and storing
+
+def _check_and_store(ctx: MediaContext, media_id: str, original: Path, detected: sniff.Detected, workdir: Path,
+                     *, original_in_place: bool) -> None:
+    """Check the local copy; store the public copy and thumbnail; record `stored` with its event.
+    A Rejection is recorded (objects deleted) and re-raised; other errors leave the row quarantined."""
+    source = (ORIGINALS, media_id) if original_in_place else (QUARANTINE, PRESIGNED_PREFIX + media_id)
+    try:
+        if detected.kind == "photo":
+            rendition = processing.process_photo(original, detected.mime, ctx.limits, workdir)
+        else:
+            rendition = processing.process_video(original, detected.mime, ctx.limits, workdir)
+    except Rejection as rejection:
+        _reject(ctx, media_id, rejection, objects=[source])
+        raise
+    extension = rendition.public_path.suffix
+    public_key, thumbnail_key = f"{media_id}/public{extension}", f"{media_id}/thumbnail.jpg"
+    poster_key = f"{media_id}/poster.jpg" if rendition.poster_path else None
+    ctx.storage.put_file(PUBLIC, public_key, rendition.public_path, rendition.public_type)
+    ctx.storage.put_file(PUBLIC, thumbnail_key, rendition.thumbnail_path, "image/jpeg")
+    if poster_key:
+        ctx.storage.put_file(PUBLIC, poster_key, rendition.poster_path, "image/jpeg")
+    if not original_in_place:
+        ctx.storage.copy(ORIGINALS, media_id, *source)
+    with transaction(ctx.sessions) as session:
+        row = session.execute(
+            update(db.media).where(db.media.c.id == media_id, db.media.c.state == State.QUARANTINED.value)
+            .values(state=State.STORED.value, width=rendition.width, height=rendition.height,
+                    duration_seconds=rendition.duration_seconds, original_key=media_id, public_key=public_key,
+                    public_type=rendition.public_type, thumbnail_key=thumbnail_key, poster_key=poster_key,
+                    expires_at=None, updated_at=now())
+            .returning(db.media)).first()
+        if row is None:
+            return  # no longer ours (cleaned up as stuck): its objects go with it
+        topic, key, event = events.media_event(events.MEDIA_STORED, events.MediaStoredV1(), media_id, {
+            "media_id": media_id, "kind": row.kind, "content_type": row.content_type, "size": row.size,
+            "sha256": row.sha256, "width": row.width, "height": row.height,
+            "duration_seconds": row.duration_seconds, "public_key": public_key, "thumbnail_key": thumbnail_key})
+        add_to_outbox(session, db.outbox, topic=topic, key=key, event=event)
+    if not original_in_place:
+        _remove_quietly(ctx, [source])
+    log(logger, logging.INFO, "media stored", media_id=media_id, kind=row.kind, size=row.size)
+
+
+# ----------------------------------------------------------------------------- rows and their moves
+
+def _new_row(ctx: MediaContext, *, upload_path: str, expires_in: timedelta, declared_kind: str | None = None) -> str:
+    media_id = str(uuid.uuid4())
+    with transaction(ctx.sessions) as session:
+        session.execute(db.media.insert().values(id=media_id, state=State.UPLOADING.value, upload_path=upload_path,
+                                                 declared_kind=declared_kind, expires_at=now() + expires_in))
+    return media_id
+
+
+def _quarantine(ctx: MediaContext, media_id: str, *, kind: str, mime: str, size: int, sha256: str) -> None:
+    with transaction(ctx.sessions) as session:
+        session.execute(update(db.media).where(db.media.c.id == media_id, db.media.c.state == State.UPLOADING.value)
+                        .values(state=State.QUARANTINED.value, kind=kind, content_type=mime, size=size,
+                                sha256=sha256, claimed_at=now(), updated_at=now()))
+
+
+def _unclaim(ctx: MediaContext, media_id: str) -> None:
+    try:
+        with transaction(ctx.sessions) as session:
+            session.execute(update(db.media).where(db.media.c.id == media_id,
+                                                   db.media.c.state == State.QUARANTINED.value)
+                            .values(state=State.UPLOADING.value, claimed_at=None, updated_at=now()))
+    except Exception as exc:  # the database may be what failed; the cleanup loop retries stuck rows
+        logger.warning("could not release %s: %s", media_id, type(exc).__name__)
+
+
+def _reject(ctx: MediaContext, media_id: str, rejection: Rejection, objects: list[tuple[str, str]] = ()) -> None:
+    """Record the refusal and its event (once), then delete whatever the upload left in MinIO."""
+    with transaction(ctx.sessions) as session:
+        row = session.execute(
+            update(db.media).where(db.media.c.id == media_id,
+                                   db.media.c.state.in_([State.UPLOADING.value, State.QUARANTINED.value]))
+            .values(state=State.REJECTED.value, reason=rejection.reason, detected_type=rejection.detected_type,
+                    original_key=None, expires_at=None, updated_at=now())
+            .returning(db.media.c.id)).first()
+        if row is not None:
+            topic, key, event = events.media_event(events.MEDIA_REJECTED, events.MediaRejectedV1(), media_id,
+                                                   {"media_id": media_id, "reason": rejection.reason})
+            add_to_outbox(session, db.outbox, topic=topic, key=key, event=event)
+    _remove_quietly(ctx, objects)
+    log(logger, logging.INFO, "media rejected", media_id=media_id, reason=rejection.reason)
+
+
+def _forget(ctx: MediaContext, media_id: str, objects: list[tuple[str, str]]) -> None:
+    """An upload that failed for a reason of ours (MinIO down, client gone): no row may outlive it."""
+    try:
+        with transaction(ctx.sessions) as session:
+            session.execute(delete(db.media).where(db.media.c.id == media_id,
+                                                   db.media.c.state != State.STORED.value))
+    except Exception as exc:  # the cleanup loop deletes the row once it expires
+        logger.warning("could not forget %s: %s", media_id, type(exc).__name__)
+    _remove_quietly(ctx, objects)
+
+
+def _all_objects(media_id: str) -> list[tuple[str, str]]:
+    return [(ORIGINALS, media_id), (PUBLIC, f"{media_id}/public.jpg"), (PUBLIC, f"{media_id}/public.png"),
+            (PUBLIC, f"{media_id}/public.mp4"), (PUBLIC, f"{media_id}/public.webm"),
+            (PUBLIC, f"{media_id}/thumbnail.jpg"), (PUBLIC, f"{media_id}/poster.jpg")]
+
+
+def _remove_quietly(ctx: MediaContext, objects) -> None:
+    for bucket, key in objects:
+        try:
+            ctx.storage.remove(bucket, key)
+        except Exception as exc:  # an orphan in a private bucket is harmless; the lifecycle rule or a sweep ends it
+            logger.warning("could not remove %s/%s: %s", bucket, key, type(exc).__name__)
+
+
+def _size_or_unavailable(ctx: MediaContext, bucket: str, key: str) -> int | None:
+    try:
+        return ctx.storage.size(bucket, key)
+    except Exception as exc:
+        raise _unavailable_or(exc)
+
+
+# ----------------------------------------------------------------------------- reading
+
+def _row(ctx: MediaContext, media_id: str):
+    with ctx.sessions() as session:
+        row = session.execute(select(db.media).where(db.media.c.id == media_id)).first()
+    if row is None:
+        raise Problem(404, NOT_FOUND)
+    return row
+
+
+def get_media(ctx: MediaContext, media_id: str) -> dict:
+    row = _row(ctx, media_id)
+    return {"id": row.id, "state": row.state, "kind": row.kind, "content_type": row.content_type,
+            "size": row.size, "sha256": row.sha256, "width": row.width, "height": row.height,
+            "duration_seconds": row.duration_seconds, "public_type": row.public_type, "reason": row.reason,
+            "detected_type": row.detected_type, "upload_path": row.upload_path,
+            "expires_at": row.expires_at, "created_at": row.created_at, "updated_at": row.updated_at}
+
+
+def public_url(ctx: MediaContext, media_id: str, which: str) -> str:
+    """A short-lived URL of the public copy, its thumbnail or a video's poster."""
+    row = _stored(ctx, media_id)
+    key = {"content": row.public_key, "thumbnail": row.thumbnail_key, "poster": row.poster_key}[which]
+    if key is None:
+        raise Problem(404, NOT_FOUND)
+    return ctx.storage.presigned_get(PUBLIC, key, ctx.url_ttl_seconds)
+
+
+def original_url(ctx: MediaContext, media_id: str, *, role: str, institution_id: str | None) -> str:
+    row = _stored(ctx, media_id)
+    with ctx.sessions() as session:
+        attached = set(session.scalars(select(db.attachments.c.institution_id)
+                                       .where(db.attachments.c.media_id == media_id)))
+    if not can_read_original(role, institution_id, attached):
+        raise Problem(403, {"kk": "Түпнұсқаға рұқсат жоқ", "ru": "Нет доступа к оригиналу",
+                            "en": "the original is for operators and the institution concerned"})
+    return ctx.storage.presigned_get(ORIGINALS, row.original_key, ctx.url_ttl_seconds,
+                                     filename=f"{media_id}-original")
+
+
+def _stored(ctx: MediaContext, media_id: str):
+    row = _row(ctx, media_id)
+    if row.state != State.STORED.value:
+        raise Problem(409, f"media is {row.state}", state=row.state)
+    return row
+
+
+# ----------------------------------------------------------------------------- appeals' events
+
+def attach_from_appeal(ctx: MediaContext, event: dict) -> None:
+    """appeal_submitted / appeal_answered name their media: record which institution each is evidence for."""
+    data = events.AppealWithMedia().load(event["data"])
+    with transaction(ctx.sessions) as session:
+        if not claim_event(session, db.processed_events, consumer=CONSUMER, event_id=event["id"]):
+            return
+        for media_id in dict.fromkeys(data["media_ids"]):
+            session.execute(insert(db.attachments).values(
+                media_id=media_id[:36], appeal_id=data["appeal_id"], institution_id=data["institution_id"])
+                .on_conflict_do_nothing())
+
+
+# ----------------------------------------------------------------------------- cleanup
+
+def clean_up(ctx: MediaContext, *, batch: int = 50) -> int:
+    """Expire unfinished uploads and retry checks that died; returns how many rows it handled."""
+    handled = 0
+    with ctx.sessions() as session:
+        expired = session.execute(select(db.media.c.id, db.media.c.upload_path).where(
+            db.media.c.state == State.UPLOADING.value, db.media.c.expires_at < now()).limit(batch)).all()
+        stuck = session.execute(select(db.media.c.id, db.media.c.upload_path).where(
+            db.media.c.state == State.QUARANTINED.value, db.media.c.claimed_at < now() - STUCK_AFTER)
+            .limit(batch)).all()
+    for row in stuck:
+        if row.upload_path == "presigned":
+            _unclaim(ctx, row.id)
+            process_presigned(ctx, row.id)
+        else:  # the request that was checking it is gone; its client got no answer
+            _reject(ctx, row.id, Rejection(422, "processing interrupted"), objects=_all_objects(row.id))
+        handled += 1
+    for row in expired:
+        key = PRESIGNED_PREFIX + row.id
+        if row.upload_path == "presigned" and ctx.storage.size(QUARANTINE, key) is not None:
+            process_presigned(ctx, row.id)  # it did arrive; its notification must have been lost
+        else:
+            objects = [(QUARANTINE, key)] if row.upload_path == "presigned" else [(ORIGINALS, row.id)]
+            _reject(ctx, row.id, Rejection(422, "upload expired before it was completed"), objects=objects)
+        handled += 1
+    return handled

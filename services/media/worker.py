@@ -1,0 +1,57 @@
+"""The media worker: outbox relay, MinIO's upload notifications, appeals' events, and the cleanup loop."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from services.common import logs, topics
+from services.common.consumer import ConsumerRunner
+from services.common.db import make_engine, make_session_factory
+from services.common.outbox import OutboxRelay
+from services.common.settings import Settings, get, get_int
+from services.common.workers import run_loops
+
+from . import db, events, usecases
+from .context import MediaContext, build_context
+
+logger = logging.getLogger(__name__)
+
+
+def cleanup_loop(ctx: MediaContext, interval: float):
+    def run(stop: threading.Event) -> None:
+        while not stop.wait(interval):
+            try:
+                usecases.clean_up(ctx)
+            except Exception as exc:  # MinIO or the database away: try again next round
+                logger.warning("cleanup paused: %s: %s", type(exc).__name__, exc)
+    return run
+
+
+def build_loops(settings: Settings) -> dict:
+    engine = make_engine(settings.database_url)
+    ctx = build_context(make_session_factory(engine))
+    relay = OutboxRelay(service="media", engine=engine, outbox=db.outbox, bootstrap=settings.kafka_bootstrap,
+                        poll_seconds=float(get("ASHYQ_OUTBOX_POLL_SECONDS")))
+    appeals = ConsumerRunner(
+        service="media", group_id="media", bootstrap=settings.kafka_bootstrap, topics=[topics.APPEALS],
+        handlers={events.APPEAL_SUBMITTED: lambda e: usecases.attach_from_appeal(ctx, e),
+                  events.APPEAL_ANSWERED: lambda e: usecases.attach_from_appeal(ctx, e)},
+        ignored_types=events.APPEAL_IGNORED, max_attempts=get_int("ASHYQ_CONSUMER_MAX_ATTEMPTS"))
+    # MinIO's notifications are not CloudEvents: a parser of their own turns them into the runner's shape.
+    uploads = ConsumerRunner(
+        service="media", group_id="media-uploads", bootstrap=settings.kafka_bootstrap,
+        topics=[topics.MINIO_EVENTS], parse=events.parse_record,
+        handlers={events.MINIO_OBJECT_CREATED: lambda e: usecases.on_minio_event(ctx, e)},
+        ignored_types=(events.MINIO_OTHER,), max_attempts=get_int("ASHYQ_CONSUMER_MAX_ATTEMPTS"))
+    return {"outbox-relay": relay.run, "appeals-consumer": appeals.run, "upload-consumer": uploads.run,
+            "cleanup": cleanup_loop(ctx, float(get("ASHYQ_MEDIA_CLEANUP_SECONDS")))}
+
+
+def main() -> None:
+    settings = Settings.for_service("media")
+    logs.configure("media-worker", settings.log_level)
+    run_loops(build_loops(settings))
+
+
+if __name__ == "__main__":
+    main()
