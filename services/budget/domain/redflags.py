@@ -21,7 +21,7 @@ class Thresholds:
     unit_cost_high_ratio: Decimal = Decimal("1.8")          # unit cost vs the peers' median
     unit_cost_low_ratio: Decimal = Decimal("0.4")
     unit_cost_min_peers: int = 5
-    supplier_share_pct: Decimal = Decimal("70")             # one supplier's share of the contract value
+    supplier_share_pct: Decimal = Decimal("70")             # one supplier's share of the contracts
     supplier_min_contracts: int = 3
 
 
@@ -116,21 +116,24 @@ def contract_exceeds_line(f: YearFacts, t: Thresholds) -> Flag | None:
 
 
 def supplier_concentration(f: YearFacts, t: Thresholds) -> Flag | None:
+    """One supplier holds most of the year's contracts (by number), with their share of the value."""
     if len(f.contracts) < t.supplier_min_contracts:
         return None
-    total = sum((c.amount for c in f.contracts), Decimal(0))
-    by_supplier: dict[str, Decimal] = {}
+    by_supplier: dict[str, list[Contract]] = {}
     for c in f.contracts:
-        by_supplier[c.supplier_bin] = by_supplier.get(c.supplier_bin, Decimal(0)) + c.amount
-    top_bin, top_amount = max(by_supplier.items(), key=lambda kv: kv[1])
-    share = percent(top_amount, total)
-    if share is None or share <= t.supplier_share_pct:
+        by_supplier.setdefault(c.supplier_bin, []).append(c)
+    top_bin, top = max(by_supplier.items(), key=lambda kv: (len(kv[1]), sum(c.amount for c in kv[1])))
+    share = percent(Decimal(len(top)), Decimal(len(f.contracts)))
+    if share <= t.supplier_share_pct:
         return None
-    name = next(c.supplier_name for c in f.contracts if c.supplier_bin == top_bin)
+    total = sum((c.amount for c in f.contracts), Decimal(0))
+    value_share = percent(sum((c.amount for c in top), Decimal(0)), total)
+    name = top[0].supplier_name
     return Flag("supplier_concentration", {"supplier_bin": top_bin, "supplier_name": name, "share_pct": str(share),
+                                           "value_share_pct": str(value_share), "supplier_contracts": len(top),
                                            "contracts": len(f.contracts), "threshold_pct": str(t.supplier_share_pct)}, {
-        "kk": f"«{name}» жеткізушісі шарттар сомасының {share}% алды ({len(f.contracts)} шарттың ішінде).",
-        "ru": f"Поставщик «{name}» получил {share}% суммы договоров (из {len(f.contracts)}).",
+        "kk": f"«{name}» жеткізушісі {len(f.contracts)} шарттың {len(top)} алды ({share}%, сомасының {value_share}%).",
+        "ru": f"Поставщик «{name}» получил {len(top)} из {len(f.contracts)} договоров ({share}%, {value_share}% суммы).",
     })
 
 

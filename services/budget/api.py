@@ -1,0 +1,284 @@
+"""HTTP entry points of the budget service: public reads (cached), reviews, operator imports."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+
+from flask import Response, current_app, g, request, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from redis.exceptions import RedisError
+
+from services.common.auth import require_role
+from services.common.errors import Problem
+
+from . import exports, importer, usecases
+from .schemas import (FilterQuery, InstitutionListQuery, InstitutionPage, LangQuery, MapQuery, ReviewInput,
+                      ReviewModeration, ReviewOutput, ReviewQuery, StatsQuery, YearQuery)
+
+blp = Blueprint("budget", __name__, url_prefix="/api/budget/v1",
+                description="Institutions of the region, their budgets, red flags, reviews and open data")
+
+
+def ctx():
+    return current_app.extensions["budget"]
+
+
+def _json_bytes(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default).encode()
+
+
+def _default(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def cached(key: str, build, mimetype: str = "application/json") -> Response:
+    """Serve the cached bytes of `key` (no database query), or build, cache and serve them; 304 on a matching
+    If-None-Match. Redis being down only costs the cache: the answer is built from the database."""
+    c = ctx()
+    hit = None
+    try:
+        hit = c.cache.get(key)
+    except RedisError:
+        pass
+    if hit is not None:
+        etag, body = hit
+        state = "HIT"
+    else:
+        body = _json_bytes(build())
+        state = "MISS"
+        try:
+            etag = c.cache.put(key, body)
+        except RedisError:
+            from .cache import etag_of
+            etag = etag_of(body)
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={c.cache_seconds}", "X-Cache": state,
+               "Vary": "Accept-Language"}
+    if etag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return Response(body, mimetype=mimetype, headers=headers)
+
+
+def _check_district(value: str | None) -> None:
+    if value is not None and value not in ctx().reference.district_ids():
+        allowed = sorted(ctx().reference.district_ids())
+        raise Problem(422, errors={"district": [f"Must be one of: {', '.join(allowed)}."]})
+
+
+def _year(value: int | None) -> int:
+    ref = ctx().reference
+    if value is None:
+        return ref.default_year()
+    if value not in ref.years():
+        raise Problem(422, errors={"year": [f"Must be one of: {', '.join(map(str, ref.years()))}."]})
+    return value
+
+
+@blp.route("/institutions")
+class Institutions(MethodView):
+    @blp.arguments(InstitutionListQuery, location="query")
+    @blp.response(200, InstitutionPage)
+    def get(self, query):
+        """Institutions with their totals for a year: filter by kind, district, text (kk/ru), bbox, red flag."""
+        _check_district(query.get("district"))
+        return usecases.list_institutions(ctx().sessions, query, _year(query.get("year")), g.lang)
+
+
+@blp.route("/institutions/<string:institution_id>")
+class Institution(MethodView):
+    @blp.arguments(LangQuery, location="query")
+    def get(self, _query, institution_id):
+        """An institution with yearly totals, unit cost and its rank among the same kind (district, region)."""
+        return cached(ctx().cache.detail_key(institution_id, g.lang),
+                      lambda: usecases.institution_detail(ctx().sessions, institution_id, g.lang))
+
+
+@blp.route("/institutions/<string:institution_id>/budget")
+class InstitutionBudget(MethodView):
+    @blp.arguments(YearQuery, location="query")
+    def get(self, query, institution_id):
+        """One year's breakdown by specific and quarter, contracts, documents and red flags with explanations."""
+        year = _year(query.get("year"))
+        return cached(ctx().cache.budget_key(institution_id, year, g.lang),
+                      lambda: usecases.institution_budget(ctx().sessions, institution_id, year, g.lang))
+
+
+@blp.route("/map.geojson")
+class Map(MethodView):
+    @blp.arguments(MapQuery, location="query")
+    def get(self, query):
+        """A GeoJSON FeatureCollection of institutions; each feature's id is the institution id."""
+        _check_district(query.get("district"))
+        year = _year(query.get("year"))
+        kind, district = query.get("kind"), query.get("district")
+        return cached(ctx().cache.map_key(year, kind, district),
+                      lambda: usecases.map_features(ctx().sessions, year, kind, district), "application/geo+json")
+
+
+@blp.route("/stats")
+class Stats(MethodView):
+    @blp.arguments(StatsQuery, location="query")
+    def get(self, query):
+        """Totals grouped by district, kind, specific or year."""
+        year = None if query.get("year") is None else _year(query["year"])
+        key = ctx().cache.stats_key(query["group_by"], year, query.get("kind")) + f":{g.lang}"
+        return cached(key, lambda: usecases.stats(ctx().sessions, query["group_by"], year, query.get("kind"), g.lang))
+
+
+@blp.route("/districts")
+class Districts(MethodView):
+    @blp.arguments(LangQuery, location="query")
+    def get(self, _query):
+        """Cities and districts of the region (kk/ru), with their centres."""
+        return {"items": usecases.districts(ctx().sessions)}
+
+
+@blp.route("/classification/specifics")
+class Specifics(MethodView):
+    @blp.arguments(LangQuery, location="query")
+    def get(self, _query):
+        """Specifics of the economic classification of expenditures (kk names not yet verified)."""
+        return {"items": usecases.specifics(ctx().sessions)}
+
+
+def _export_filters(query) -> tuple[dict, int | None]:
+    _check_district(query.get("district"))
+    year = None if query.get("year") is None else _year(query["year"])
+    if query.get("flag") and year is None:
+        year = ctx().reference.default_year()
+    return query, year
+
+
+@blp.route("/export.csv")
+class ExportCsv(MethodView):
+    @blp.arguments(FilterQuery, location="query")
+    def get(self, query):
+        """Open data: every budget line with its institution, streamed as CSV (same filters as /institutions)."""
+        f, year = _export_filters(query)
+        stream = exports.csv_stream(ctx().engine, f, year)
+        return Response(stream_with_context(stream), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=akmola-budget.csv"})
+
+
+@blp.route("/export.json")
+class ExportJson(MethodView):
+    @blp.arguments(FilterQuery, location="query")
+    def get(self, query):
+        """Open data as a streamed JSON array of budget lines."""
+        f, year = _export_filters(query)
+        stream = exports.json_stream(ctx().engine, f, year)
+        return Response(stream_with_context(stream), mimetype="application/json",
+                        headers={"Content-Disposition": "attachment; filename=akmola-budget.json"})
+
+
+@blp.route("/institutions/<string:institution_id>/reviews")
+class Reviews(MethodView):
+    @blp.arguments(LangQuery, location="query")
+    @blp.response(200, ReviewOutput(many=True))
+    def get(self, _query, institution_id):
+        """Published reviews of an institution."""
+        return usecases.reviews(ctx().sessions, institution_id=institution_id)
+
+    @blp.arguments(ReviewInput)
+    @blp.response(201, ReviewOutput)
+    def post(self, body, institution_id):
+        """Leave a review; it is shown after moderation. Rate-limited per client address."""
+        client = request.headers.get("X-Real-IP") or request.remote_addr or "?"
+        ctx().rate_limiter.enforce("review", client, limit=ctx().review_limit, window_seconds=3600)
+        return usecases.submit_review(ctx().sessions, institution_id, body)
+
+
+@blp.route("/reviews")
+class ReviewQueue(MethodView):
+    @blp.arguments(ReviewQuery, location="query")
+    @blp.response(200, ReviewOutput(many=True))
+    @require_role("operator")
+    def get(self, query):
+        """Operators: reviews by moderation state (pending by default)."""
+        return usecases.reviews(ctx().sessions, state=query["state"])
+
+
+@blp.route("/reviews/<string:review_id>/moderation")
+class ReviewModerationView(MethodView):
+    @blp.arguments(ReviewModeration)
+    @blp.response(200, ReviewOutput)
+    @require_role("operator")
+    def post(self, body, review_id):
+        """Operators: publish or reject a review."""
+        return usecases.moderate_review(ctx().sessions, review_id, body["decision"])
+
+
+@blp.route("/imports")
+class Imports(MethodView):
+    @require_role("operator")
+    def post(self):
+        """Operators: import budget lines (text/csv, application/json, or multipart `file`). All or nothing:
+        any bad row rejects the file with every bad row listed; re-importing the same file changes nothing."""
+        content, fmt = _import_body()
+        c = ctx()
+        try:
+            result = importer.import_file(c.sessions, content, fmt, actor=f"operator:{g.principal.subject}",
+                                          thresholds=c.thresholds, cache=c.cache)
+        except importer.ImportRejected as exc:
+            raise Problem(422, {"kk": "Файл қабылданбады: ештеңе импортталмады",
+                                "ru": "Файл отклонён: ничего не импортировано", "en": str(exc)}, errors=exc.errors)
+        c.reference.forget()
+        return result, 200
+
+
+def _import_body() -> tuple[bytes, str]:
+    mimetype = request.mimetype
+    if mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise Problem(422, errors={"file": ["Missing data for required field."]})
+        name = (upload.filename or "").lower()
+        return upload.read(), "json" if name.endswith(".json") or upload.mimetype == "application/json" else "csv"
+    if mimetype in ("text/csv", "application/csv"):
+        return request.get_data(), "csv"
+    if mimetype == "application/json":
+        return request.get_data(), "json"
+    raise Problem(415, {"kk": "text/csv, application/json немесе multipart/form-data күтіледі",
+                        "ru": "Ожидается text/csv, application/json или multipart/form-data",
+                        "en": "expected text/csv, application/json or multipart/form-data"})
+
+
+class Reference:
+    """District ids and budget years, kept in the process for a minute: validating a cached map request
+    costs no database query."""
+
+    def __init__(self, sessions, ttl: float = 60.0):
+        self.sessions = sessions
+        self.ttl = ttl
+        self._loaded_at = 0.0
+        self._districts: set[str] = set()
+        self._years: list[int] = []
+
+    def _load(self) -> None:
+        if time.monotonic() - self._loaded_at < self.ttl and self._years:
+            return
+        self._districts = {d["id"] for d in usecases.districts(self.sessions)}
+        self._years = usecases.years(self.sessions)
+        self._loaded_at = time.monotonic()
+
+    def forget(self) -> None:
+        self._loaded_at = 0.0
+
+    def district_ids(self) -> set[str]:
+        self._load()
+        return self._districts
+
+    def years(self) -> list[int]:
+        self._load()
+        return self._years
+
+    def default_year(self) -> int:
+        """The latest closed year (the current one is still being executed); any year if only that one exists."""
+        years = self.years()
+        if not years:
+            return datetime.now().year
+        closed = [y for y in years if y < datetime.now().year]
+        return max(closed or years)
