@@ -126,7 +126,7 @@ def operator_blueprint(service: str, context, *, groups: list[str] | None = None
                 "sections": {name: _guarded(section) for name, section in (sections or {}).items()}}
 
     @blp.route("/dead-letters", methods=["GET"])
-    @blp.arguments(DeadLetterQuerySchema, location="query")
+    @blp.arguments(DeadLetterQuerySchema, location="query", unknown=RAISE)
     @require_role("operator")
     def list_dead_letters(query):
         """This service's dead letters (its consumer groups' records in `<topic>.dlq`), newest first."""
