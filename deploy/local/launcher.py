@@ -109,11 +109,30 @@ def run(argv: list[str], *, check: bool = True, quiet: bool = False, env: dict |
     else:
         kw["input"] = input
     if log is not None:
+        # Output goes to the log; a long command still says what it is doing every 20 s.
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a") as lf:
             lf.write(f"\n=== {time.strftime('%F %T')} $ {' '.join(argv)}\n")
             lf.flush()
-            p = subprocess.run(argv, stdout=lf, stderr=subprocess.STDOUT, **kw)
+            started = time.monotonic()
+            proc = subprocess.Popen(argv, stdout=lf, stderr=subprocess.STDOUT, env=env, cwd=str(cwd or ROOT),
+                                    text=True, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL)
+            if input is not None:
+                proc.stdin.write(input)
+                proc.stdin.close()
+            next_note = started + 20
+            while proc.poll() is None:
+                now = time.monotonic()
+                if timeout is not None and now - started > timeout:
+                    proc.kill()
+                    proc.wait()
+                    fail(component, f"timed out after {timeout:.0f}s: {' '.join(argv)}", log)
+                if now >= next_note:
+                    last = tail(log, 1).strip().replace("\r", " ")[-110:]
+                    say(f"  {component}: still working ({now - started:.0f}s) … {last}")
+                    next_note = now + 20
+                time.sleep(0.2)
+            p = subprocess.CompletedProcess(argv, proc.returncode, None, None)
     elif quiet:
         p = subprocess.run(argv, capture_output=True, **kw)
     else:
@@ -1328,6 +1347,35 @@ def cmd_logs(name: str | None, lines: int, follow: bool) -> None:
     print(tail(path, lines))
 
 
+_LOCK = None
+
+
+def take_lock() -> None:
+    """One launcher at a time changes this checkout's stack (make up in two terminals, tests' stop/start)."""
+    global _LOCK
+    RUN.mkdir(parents=True, exist_ok=True)
+    _LOCK = open(RUN / "launcher.lock", "a+")
+    try:
+        fcntl.flock(_LOCK, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        _LOCK.seek(0)
+        holder = _LOCK.read().strip() or "?"
+        say(f"waiting for another launcher run ({holder}) to finish…")
+        deadline = time.monotonic() + 1800
+        while True:
+            try:
+                fcntl.flock(_LOCK, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    fail("launcher", f"another launcher run ({holder}) held {RUN / 'launcher.lock'} for 30 min")
+                time.sleep(0.5)
+    _LOCK.seek(0)
+    _LOCK.truncate()
+    _LOCK.write(f"pid {os.getpid()}: {' '.join(sys.argv[1:])}\n")
+    _LOCK.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="launcher.py", description="Ashyq local launcher")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -1345,6 +1393,8 @@ def main(argv: list[str] | None = None) -> int:
     for d in (LOG, RUN):
         d.mkdir(parents=True, exist_ok=True)
     try:
+        if args.cmd not in ("status", "logs", "urls"):
+            take_lock()
         match args.cmd:
             case "install":
                 cmd_install()
