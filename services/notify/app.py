@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None):
     add_readiness_check(app, "postgresql", lambda: ping(engine))
     # Notify can do nothing without Kafka: no events in, no outcomes out.
     add_readiness_check(app, "kafka", lambda: broker_reachable(settings.kafka_bootstrap))
+    add_readiness_check(app, "redis", redis.ping, required=False)  # operator replays and trend need it
     smorest.register_blueprint(api.blp)
     smorest.register_blueprint(operator_blueprint("notify", app.extensions["notify"]))
     return app
