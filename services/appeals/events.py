@@ -10,11 +10,16 @@ SOURCE = "/ashyq/appeals"
 
 APPEAL_SUBMITTED = event_type("appeals", "appeal_submitted")
 APPEAL_STATUS_CHANGED = event_type("appeals", "appeal_status_changed")
+APPEAL_ANSWERED = event_type("appeals", "appeal_answered")
+APPEAL_DEADLINE_APPROACHING = event_type("appeals", "appeal_deadline_approaching")
+APPEAL_OVERDUE = event_type("appeals", "appeal_overdue")
 
 # Consumed
 INSTITUTION_UPSERTED = event_type("budget", "institution_upserted")
 NOTIFICATION_SENT = event_type("notify", "notification_sent")
 NOTIFICATION_FAILED = event_type("notify", "notification_failed")
+MEDIA_STORED = event_type("media", "media_stored")
+MEDIA_REJECTED = event_type("media", "media_rejected")
 
 
 class ApplicantContact(Schema):
@@ -48,8 +53,31 @@ class AppealStatusChangedV1(Schema):
     institution_id = fields.String(required=True)
     from_status = fields.String(required=True, allow_none=True)
     to_status = fields.String(required=True)
-    actor = fields.String(required=True)
+    actor = fields.String(required=True, validate=validate.OneOf(["citizen", "staff", "operator", "system"]))
     reason = fields.String(load_default=None, allow_none=True)
+    deadline = fields.String(required=True)
+    previous_institution_id = fields.String(load_default=None, allow_none=True)
+
+
+class AppealAnsweredV1(Schema):
+    class Meta:
+        unknown = RAISE
+    appeal_id = fields.String(required=True)
+    ticket = fields.String(required=True)
+    institution_id = fields.String(required=True)
+    answer_text = fields.String(required=True)
+    media_ids = fields.List(fields.String(), required=True)
+    answered_at = fields.String(required=True)
+
+
+class AppealDeadlineV1(Schema):
+    """Both appeal_deadline_approaching and appeal_overdue: no personal data."""
+    class Meta:
+        unknown = RAISE
+    appeal_id = fields.String(required=True)
+    ticket = fields.String(required=True)
+    institution_id = fields.String(required=True)
+    deadline = fields.String(required=True)
 
 
 def appeal_event(type_: str, schema: Schema, appeal_id: str, data: dict) -> tuple[str, str, dict]:
@@ -78,4 +106,20 @@ class NotificationOutcome(Schema):
     appeal_id = fields.String(load_default=None, allow_none=True)
     recipient_kind = fields.String(required=True)
     template = fields.String(required=True)
+    source_event_id = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
+class MediaStored(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    media_id = fields.String(required=True)
+    kind = fields.String(load_default=None, allow_none=True)
+    content_type = fields.String(load_default=None, allow_none=True)
+
+
+class MediaRejected(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    media_id = fields.String(required=True)
     reason = fields.String(load_default=None, allow_none=True)

@@ -1,5 +1,10 @@
-"""The appeals worker: the outbox relay and the consumers of other services' events."""
+"""The appeals worker: the outbox relay, the consumers of other services' events, and the deadline loop."""
 from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Callable
 
 from services.common import logs, topics
 from services.common.consumer import ConsumerRunner
@@ -8,24 +13,41 @@ from services.common.outbox import OutboxRelay
 from services.common.settings import Settings, get, get_int
 from services.common.workers import run_loops
 
-from . import db, events, usecases
+from . import db, events, usecases, workflow
+
+logger = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60.0
 
 
-def build_loops(settings: Settings) -> dict:
+def deadline_loop(sessions, clock: Callable[[], datetime], every: float = SWEEP_SECONDS):
+    """Reminders, overdue appeals and undisputed answers, once a minute (the clock is injectable)."""
+    def run(stop: threading.Event) -> None:
+        while not stop.is_set():
+            counts = workflow.deadline_sweep(sessions, now=clock())
+            if any(counts.values()):
+                logs.log(logger, logging.INFO, "deadline sweep", **counts)
+            stop.wait(every)
+    return run
+
+
+def build_loops(settings: Settings, clock: Callable[[], datetime] = workflow.utcnow) -> dict:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     relay = OutboxRelay(service="appeals", engine=engine, outbox=db.outbox, bootstrap=settings.kafka_bootstrap,
                         poll_seconds=float(get("ASHYQ_OUTBOX_POLL_SECONDS")))
     consumer = ConsumerRunner(
         service="appeals", group_id="appeals", bootstrap=settings.kafka_bootstrap,
-        topics=[topics.BUDGET_INSTITUTIONS, topics.NOTIFICATIONS],
+        topics=[topics.BUDGET_INSTITUTIONS, topics.NOTIFICATIONS, topics.MEDIA],
         handlers={
             events.INSTITUTION_UPSERTED: lambda e: usecases.upsert_institution(sessions, e),
             events.NOTIFICATION_SENT: lambda e: usecases.on_notification_sent(sessions, e),
+            events.MEDIA_STORED: lambda e: usecases.on_media_stored(sessions, e),
+            events.MEDIA_REJECTED: lambda e: usecases.on_media_rejected(sessions, e),
         },
         ignored_types=(events.NOTIFICATION_FAILED,),
         max_attempts=get_int("ASHYQ_CONSUMER_MAX_ATTEMPTS"))
-    return {"outbox-relay": relay.run, "consumer": consumer.run}
+    return {"outbox-relay": relay.run, "consumer": consumer.run, "deadlines": deadline_loop(sessions, clock)}
 
 
 def main() -> None:
