@@ -107,7 +107,7 @@ def operator_blueprint(service: str, context, *, groups: list[str] | None = None
                        sections: dict[str, Section] | None = None) -> Blueprint:
     """The operator API of `service`; `sections` adds the service's own parts to the summary."""
     sources = OperatorSources.from_context(service, context, groups)
-    blp = Blueprint(f"{service}-operator", __name__, url_prefix=f"/api/{service}/v1/operator",
+    blp = Blueprint(f"{service}-operator-pipeline", __name__, url_prefix=f"/api/{service}/v1/operator",
                     description="Operators: health, event flow, dead letters")
 
     @blp.route("/summary", methods=["GET"])
