@@ -89,33 +89,34 @@ def validate_rows(session, rows: list) -> list[dict]:
             errors.append({"row": number, "field": None, "reason": "more values than columns"})
             continue
         try:
-            loaded.append((number, schema.load(row)))
+            loaded.append((number, schema.load(row), True))
         except ValidationError as exc:
             for field, messages in exc.messages.items():
                 for message in messages if isinstance(messages, list) else [messages]:
                     errors.append({"row": number, "field": field, "reason": str(message)})
-    bins = {r["institution_bin"] for _, r in loaded}
+            loaded.append((number, exc.valid_data or {}, False))  # still check what did parse
+    bins = {r["institution_bin"] for _, r, _ in loaded if "institution_bin" in r}
     institutions = {r.bin: (r.id, r.kind) for r in session.execute(
         select(db.institutions.c.bin, db.institutions.c.id, db.institutions.c.kind)
         .where(db.institutions.c.bin.in_(bins)))} if bins else {}
     specifics = set(session.scalars(select(db.specifics.c.code)))
     seen = {}
     result = []
-    for number, r in loaded:
-        bad = False
-        if r["institution_bin"] not in institutions:
-            errors.append({"row": number, "field": "institution_bin", "reason": f"unknown institution BIN {r['institution_bin']}"})
-            bad = True
-        if r["specific"] not in specifics:
+    for number, r, valid in loaded:
+        if "institution_bin" in r and r["institution_bin"] not in institutions:
+            errors.append({"row": number, "field": "institution_bin",
+                           "reason": f"unknown institution BIN {r['institution_bin']}"})
+            valid = False
+        if "specific" in r and r["specific"] not in specifics:
             errors.append({"row": number, "field": "specific", "reason": f"unknown specific {r['specific']}"})
-            bad = True
+            valid = False
+        if not valid:
+            continue
         key = (r["institution_bin"], r["year"], r["program_code"], r["specific"])
         if key in seen:
             errors.append({"row": number, "field": None, "reason": f"the same line as row {seen[key]}"})
-            bad = True
-        seen.setdefault(key, number)
-        if bad:
             continue
+        seen[key] = number
         iid, kind = institutions[r["institution_bin"]]
         values = {c: r[c] for c in AMOUNTS}
         result.append({"institution_id": iid, "year": r["year"], "program_code": r["program_code"],
