@@ -26,7 +26,6 @@ import fcntl
 import hashlib
 import json
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -37,7 +36,7 @@ import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -228,9 +227,12 @@ def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
         return False
 
 
+_LOCAL_HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an http_proxy
+
+
 def http_ok(url: str, timeout: float = 2.0) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
+        with _LOCAL_HTTP.open(url, timeout=timeout) as r:
             return 200 <= r.status < 300
     except (urllib.error.URLError, OSError, ValueError):
         return False
@@ -434,6 +436,9 @@ class GoBuild:
         say(f"{self.name}: building {self.module}@{self.version} with Go — first time takes several minutes "
             f"(log: var/log/{self.name}-build.log)")
         env = dict(os.environ, GOBIN=str(BIN))
+        if not env.get("HOME"):  # go needs somewhere for its module and build caches
+            env["GOPATH"] = str(VAR / "go")
+            env["GOCACHE"] = str(VAR / "go" / "cache")
         lf = open(self.log, "a")
         lf.write(f"\n=== {time.strftime('%F %T')} go install -v {self.module}@{self.version}\n")
         lf.flush()
