@@ -6,9 +6,10 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from services.common.auth import require_role
+from services.common.errors import Problem
 
 from . import db, usecases
-from .schemas import (DeadLetterQuerySchema, DeadLetterSchema, NotificationQuerySchema, NotificationSchema,
+from .schemas import (ContactSchema, DeadLetterQuerySchema, DeadLetterSchema, NotificationQuerySchema, NotificationSchema,
                       RetrySchema)
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/notify/v1", description="Delivery log (operators)")
@@ -65,3 +66,15 @@ def list_dead_letters(query):
         stmt = stmt.where(n.c.appeal_id == query["appeal_id"])
     with sessions()() as session:
         return [dict(r._mapping) for r in session.execute(stmt)]
+
+
+@blp.route("/institutions/<string:institution_id>/contact", methods=["GET"])
+@blp.response(200, ContactSchema)
+@require_role("operator")
+def get_contact(institution_id):
+    """The addresses notify will write to for an institution (its copy of budget's contacts)."""
+    with sessions()() as session:
+        row = session.execute(select(db.contacts).where(db.contacts.c.institution_id == institution_id)).first()
+    if row is None:
+        raise Problem(404, "notify knows no such institution")
+    return row._mapping

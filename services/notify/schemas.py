@@ -27,6 +27,7 @@ class NotificationSchema(Schema):
     event_type = fields.String()
     recipient = fields.String()
     recipient_kind = fields.String()
+    institution_id = fields.String(allow_none=True)
     template = fields.String()
     language = fields.String()
     subject = fields.String()
@@ -63,3 +64,11 @@ class DeadLetterSchema(Schema):
     reason = fields.String()
     created_at = fields.DateTime()
     resolved_at = fields.DateTime(allow_none=True)
+
+
+class ContactSchema(Schema):
+    institution_id = fields.String()
+    name_kk = fields.String()
+    name_ru = fields.String()
+    emails = fields.List(fields.String())
+    updated_at = fields.DateTime()
