@@ -3,10 +3,11 @@ import requests
 
 from services.common.topics import BUDGET_INSTITUTIONS
 from tests.integration.operator.operator_scenarios import (committed_offset, failed_institution_notification,
-                                                           force_dead_letter, records_with_header)
+                                                           force_dead_letter, readdress_institution,
+                                                           records_with_header)
 from tests.support.auth import bearer
 from tests.support.polling import wait_for
-from tests.support.stack import BASE_URL, institution_event, mailpit_messages, publish
+from tests.support.stack import BASE_URL, institution_event, mailpit_messages
 
 
 def notify_dead_letter(event_id: str):
@@ -52,9 +53,7 @@ def test_a_failed_notification_is_retried_from_the_operator_api():
     assert notification["status"] == "failed" and notification["last_error"]
 
     # The operator fixes the cause (the institution's address) and retries.
-    fixed = institution_event(**{**failed["institution"]["data"],
-                                 "contact_emails": [f"fixed-{notification['id'][:8]}@edu.akmola.kz"]})
-    publish(BUDGET_INSTITUTIONS, fixed["data"]["id"], fixed)
+    fixed = readdress_institution(failed["institution"], f"fixed-{notification['id'][:8]}@edu.akmola.kz")
     retry_url = f"{BASE_URL}/api/notify/v1/notifications/{notification['id']}/retry"
     response = wait_for(lambda: (r := requests.post(retry_url, headers=bearer("operator"), timeout=10))
                         .status_code == 202 and r, timeout=15, what="the retry to be accepted")

@@ -82,3 +82,16 @@ def failed_institution_notification() -> dict:
             if response.status_code == 200 else None
     notification = wait_for(failed, timeout=30, interval=0.3, what="the institution's notification to fail")[0]
     return {"notification": notification, "institution": institution, "appeal": appeal}
+
+
+def readdress_institution(institution: dict, email: str) -> dict:
+    """Publish the institution with a corrected address and wait until notify's copy has it."""
+    fixed = institution_event(**{**institution["data"], "contact_emails": [email]})
+    publish(BUDGET_INSTITUTIONS, fixed["data"]["id"], fixed)
+
+    def notify_knows():
+        response = requests.get(f"{BASE_URL}/api/notify/v1/institutions/{fixed['data']['id']}/contact",
+                                headers=bearer("operator"), timeout=5)
+        return response.status_code == 200 and email in response.json().get("emails", [])
+    wait_for(notify_knows, timeout=20, interval=0.3, what="notify to learn the corrected address")
+    return fixed
