@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import Response, current_app, g, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 from redis.exceptions import RedisError
 
 from services.common.auth import require_role
@@ -57,7 +58,7 @@ def cached(key: str, build, mimetype: str = "application/json") -> Response:
             etag = etag_of(body)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={c.cache_seconds}", "X-Cache": state,
                "Vary": "Accept-Language"}
-    if etag in request.if_none_match:
+    if request.if_none_match.contains(etag.strip('"')):
         return Response(status=304, headers=headers)
     return Response(body, mimetype=mimetype, headers=headers)
 
@@ -79,7 +80,7 @@ def _year(value: int | None) -> int:
 
 @blp.route("/institutions")
 class Institutions(MethodView):
-    @blp.arguments(InstitutionListQuery, location="query")
+    @blp.arguments(InstitutionListQuery, location="query", unknown=RAISE)
     @blp.response(200, InstitutionPage)
     def get(self, query):
         """Institutions with their totals for a year: filter by kind, district, text (kk/ru), bbox, red flag."""
@@ -89,7 +90,7 @@ class Institutions(MethodView):
 
 @blp.route("/institutions/<string:institution_id>")
 class Institution(MethodView):
-    @blp.arguments(LangQuery, location="query")
+    @blp.arguments(LangQuery, location="query", unknown=RAISE)
     def get(self, _query, institution_id):
         """An institution with yearly totals, unit cost and its rank among the same kind (district, region)."""
         return cached(ctx().cache.detail_key(institution_id, g.lang),
@@ -98,7 +99,7 @@ class Institution(MethodView):
 
 @blp.route("/institutions/<string:institution_id>/budget")
 class InstitutionBudget(MethodView):
-    @blp.arguments(YearQuery, location="query")
+    @blp.arguments(YearQuery, location="query", unknown=RAISE)
     def get(self, query, institution_id):
         """One year's breakdown by specific and quarter, contracts, documents and red flags with explanations."""
         year = _year(query.get("year"))
@@ -108,7 +109,7 @@ class InstitutionBudget(MethodView):
 
 @blp.route("/map.geojson")
 class Map(MethodView):
-    @blp.arguments(MapQuery, location="query")
+    @blp.arguments(MapQuery, location="query", unknown=RAISE)
     def get(self, query):
         """A GeoJSON FeatureCollection of institutions; each feature's id is the institution id."""
         _check_district(query.get("district"))
@@ -120,7 +121,7 @@ class Map(MethodView):
 
 @blp.route("/stats")
 class Stats(MethodView):
-    @blp.arguments(StatsQuery, location="query")
+    @blp.arguments(StatsQuery, location="query", unknown=RAISE)
     def get(self, query):
         """Totals grouped by district, kind, specific or year."""
         year = None if query.get("year") is None else _year(query["year"])
@@ -130,7 +131,7 @@ class Stats(MethodView):
 
 @blp.route("/districts")
 class Districts(MethodView):
-    @blp.arguments(LangQuery, location="query")
+    @blp.arguments(LangQuery, location="query", unknown=RAISE)
     def get(self, _query):
         """Cities and districts of the region (kk/ru), with their centres."""
         return {"items": usecases.districts(ctx().sessions)}
@@ -138,7 +139,7 @@ class Districts(MethodView):
 
 @blp.route("/classification/specifics")
 class Specifics(MethodView):
-    @blp.arguments(LangQuery, location="query")
+    @blp.arguments(LangQuery, location="query", unknown=RAISE)
     def get(self, _query):
         """Specifics of the economic classification of expenditures (kk names not yet verified)."""
         return {"items": usecases.specifics(ctx().sessions)}
@@ -154,7 +155,7 @@ def _export_filters(query) -> tuple[dict, int | None]:
 
 @blp.route("/export.csv")
 class ExportCsv(MethodView):
-    @blp.arguments(FilterQuery, location="query")
+    @blp.arguments(FilterQuery, location="query", unknown=RAISE)
     def get(self, query):
         """Open data: every budget line with its institution, streamed as CSV (same filters as /institutions)."""
         f, year = _export_filters(query)
@@ -165,7 +166,7 @@ class ExportCsv(MethodView):
 
 @blp.route("/export.json")
 class ExportJson(MethodView):
-    @blp.arguments(FilterQuery, location="query")
+    @blp.arguments(FilterQuery, location="query", unknown=RAISE)
     def get(self, query):
         """Open data as a streamed JSON array of budget lines."""
         f, year = _export_filters(query)
@@ -176,7 +177,7 @@ class ExportJson(MethodView):
 
 @blp.route("/institutions/<string:institution_id>/reviews")
 class Reviews(MethodView):
-    @blp.arguments(LangQuery, location="query")
+    @blp.arguments(LangQuery, location="query", unknown=RAISE)
     @blp.response(200, ReviewOutput(many=True))
     def get(self, _query, institution_id):
         """Published reviews of an institution."""
@@ -193,7 +194,7 @@ class Reviews(MethodView):
 
 @blp.route("/reviews")
 class ReviewQueue(MethodView):
-    @blp.arguments(ReviewQuery, location="query")
+    @blp.arguments(ReviewQuery, location="query", unknown=RAISE)
     @blp.response(200, ReviewOutput(many=True))
     @require_role("operator")
     def get(self, query):

@@ -130,7 +130,7 @@ institution_years = Table(
     Column("adjusted_plan", MONEY, nullable=False),
     Column("executed", MONEY, nullable=False),
     Column("executed_q4", MONEY, nullable=False),
-    Column("execution_pct", Numeric(7, 2)),
+    Column("execution_pct", Numeric(12, 2)),   # over-execution can pass 100 000 %
     Column("headcount", Numeric(12, 2)),
     Column("unit_cost", MONEY),
     Column("rank_district", Integer),

@@ -197,13 +197,15 @@ def stats(sessions: sessionmaker, group_by: str, year: int | None, kind: str | N
                   join specifics s on s.code = l.specific
                   where {cond.replace('y.year', 'l.year')} group by l.specific, s.name_kk, s.name_ru order by 1"""
     else:
-        column, names = {"district": ("i.district_id", "d.name_kk, d.name_ru"), "kind": ("i.kind", "null, null"),
-                         "year": ("y.year", "null, null")}[group_by]
+        column, names, group = {
+            "district": ("i.district_id", "d.name_kk, d.name_ru", "i.district_id, d.name_kk, d.name_ru"),
+            "kind": ("i.kind", "null as name_kk, null as name_ru", "i.kind"),
+            "year": ("y.year", "null as name_kk, null as name_ru", "y.year")}[group_by]
         sql = f"""select {column} as key, {names}, count(distinct y.institution_id) institutions, sum(y.plan) plan,
                          sum(y.adjusted_plan) adjusted_plan, sum(y.executed) executed, sum(y.flag_count) flags
                   from institution_years y join institutions i on i.id = y.institution_id
                   join districts d on d.id = i.district_id
-                  where {cond} group by {column}, {names.replace('null, null', column)} order by 1"""
+                  where {cond} group by {group} order by 1"""
     with sessions() as s:
         rows = s.execute(text(sql), params).all()
     groups = []
