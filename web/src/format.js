@@ -1,10 +1,12 @@
 // Numbers, money and dates for the page's language; dates in Akmola's time zone.
-import { lang } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 
 export const TIME_ZONE = "Asia/Almaty";
 
+// Browsers ship thin Kazakh locale data ("₸ 1,234.50", "2026 M11 26"), so numbers use the Kazakhstan
+// pattern shared with Russian (1 234 567,50 ₸) and Kazakh dates are composed from catalogue month names.
 function locale() {
-  return lang() === "kk" ? "kk-KZ" : "ru-RU";
+  return "ru-KZ";
 }
 
 function toNumber(value) {
@@ -22,7 +24,7 @@ export function number(value, digits = 0) {
 export function money(value) {
   const n = toNumber(value);
   if (n === null) return "—";
-  return new Intl.NumberFormat(locale(), { style: "currency", currency: "KZT", maximumFractionDigits: 0 }).format(n);
+  return new Intl.NumberFormat(locale(), { style: "currency", currency: "KZT", currencyDisplay: "narrowSymbol", maximumFractionDigits: 0 }).format(n);
 }
 
 /** Short money for chart axes: 1,2 млн ₸. */
@@ -30,7 +32,7 @@ export function moneyCompact(value) {
   const n = toNumber(value);
   if (n === null) return "—";
   return new Intl.NumberFormat(locale(), {
-    style: "currency", currency: "KZT", notation: "compact", maximumFractionDigits: 1,
+    style: "currency", currency: "KZT", currencyDisplay: "narrowSymbol", notation: "compact", maximumFractionDigits: 1,
   }).format(n);
 }
 
@@ -47,18 +49,29 @@ function toDate(value) {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+/** Year, month, day, hour, minute of a moment on Akmola's clock. */
+function almatyParts(d) {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: TIME_ZONE, year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(d);
+  return Object.fromEntries(parts.map((p) => [p.type, p.value]));
+}
+
 export function date(value) {
   const d = toDate(value);
   if (!d) return "—";
-  return new Intl.DateTimeFormat(locale(), { timeZone: TIME_ZONE, year: "numeric", month: "long", day: "numeric" }).format(d);
+  if (lang() === "kk") {
+    const p = almatyParts(d);
+    return t("date.long", { day: Number(p.day), month: t(`month.${Number(p.month)}`), year: p.year });
+  }
+  return new Intl.DateTimeFormat("ru-RU", { timeZone: TIME_ZONE, year: "numeric", month: "long", day: "numeric" }).format(d);
 }
 
 export function dateTime(value) {
   const d = toDate(value);
   if (!d) return "—";
-  return new Intl.DateTimeFormat(locale(), {
-    timeZone: TIME_ZONE, year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
-  }).format(d);
+  const p = almatyParts(d);
+  return `${date(value)}, ${p.hour}:${p.minute}`;
 }
 
 /** Today's calendar date in Akmola as YYYY-MM-DD. */

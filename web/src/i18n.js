@@ -8,12 +8,15 @@ const listeners = new Set();
 
 function initialLang() {
   const fromUrl = new URLSearchParams(location.search).get("lang");
-  if (fromUrl in CATALOGUES) return fromUrl;
   try {
+    if (fromUrl in CATALOGUES) {
+      localStorage.setItem(STORAGE_KEY, fromUrl); // a link with ?lang= sets the language like the switch does
+      return fromUrl;
+    }
     const stored = localStorage.getItem(STORAGE_KEY);
     if (stored in CATALOGUES) return stored;
   } catch { /* storage may be disabled */ }
-  return "kk";
+  return fromUrl in CATALOGUES ? fromUrl : "kk";
 }
 
 let current = initialLang();

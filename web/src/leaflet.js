@@ -5,6 +5,7 @@ import "leaflet/dist/leaflet.css";
 window.L = L;
 await import("leaflet.markercluster");
 await import("leaflet.markercluster/dist/MarkerCluster.css");
+await import("leaflet.markercluster/dist/MarkerCluster.Default.css");
 
 export default L;
 
@@ -21,7 +22,7 @@ export function mapConfig() {
 /** A map on a plain background, with tiles only when a tile URL is configured. */
 export async function createMap(el, options = {}) {
   const config = await mapConfig();
-  const map = L.map(el, { preferCanvas: true, zoomControl: true, ...options });
+  const map = L.map(el, { preferCanvas: true, zoomControl: true, maxZoom: 18, minZoom: 4, ...options });
   map.setView(config.mapCenter || [52.3, 70.0], config.mapZoom || 6);
   if (config.tileUrl) {
     L.tileLayer(config.tileUrl, { maxZoom: 18, attribution: config.tileAttribution || "" }).addTo(map);

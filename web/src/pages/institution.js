@@ -3,7 +3,7 @@
 import { APPEALS, BUDGET, contentUrl, get, items, post, thumbnailUrl } from "../api.js";
 import { facts, h } from "../dom.js";
 import { date, money, number, percent } from "../format.js";
-import { localName, t, tOr } from "../i18n.js";
+import { lang, localName, t, tOr } from "../i18n.js";
 import { executionPct } from "../kinds.js";
 import { errorBox, fieldError, section, showFieldErrors } from "../ui.js";
 
@@ -21,26 +21,33 @@ function yearlyTotals(inst) {
 }
 
 function lineAmount(line, field) {
-  if (field === "executed" && line.executed === undefined) {
-    return ["executed_q1", "executed_q2", "executed_q3", "executed_q4"].reduce((s, k) => s + (Number(line[k]) || 0), 0);
+  if (field === "executed") {
+    const e = line.executed;
+    if (e && typeof e === "object") return Number(e.total ?? ["q1", "q2", "q3", "q4"].reduce((sum, q) => sum + (Number(e[q]) || 0), 0));
+    if (e === undefined) return ["executed_q1", "executed_q2", "executed_q3", "executed_q4"].reduce((sum, k) => sum + (Number(line[k]) || 0), 0);
+    return Number(e) || 0;
   }
   return Number(line[field === "adjusted" ? "adjusted_plan" : field] ?? line[field]) || 0;
 }
 
-/** Budget lines grouped by economic specific, with the specific's kk/ru name. */
+function quarter(line, q) {
+  const e = line.executed;
+  return Number(e && typeof e === "object" ? e[`q${q}`] : line[`executed_q${q}`]) || 0;
+}
+
+/** Budget lines grouped by economic specific (kk/ru names), with the executed amount per quarter. */
 function bySpecific(budget) {
-  const rows = budget.specifics || budget.by_specific || null;
-  if (rows) return rows;
   const groups = new Map();
   for (const line of budget.lines || budget.budget_lines || []) {
-    const code = line.specific?.code ?? line.specific_code ?? line.specific;
-    const g = groups.get(code) || { code, name_kk: line.specific_name_kk ?? line.specific?.name_kk, name_ru: line.specific_name_ru ?? line.specific?.name_ru, plan: 0, adjusted_plan: 0, executed: 0 };
+    const spec = typeof line.specific === "object" ? line.specific : { code: line.specific };
+    const g = groups.get(spec.code) || { code: spec.code, name_kk: spec.name_kk, name_ru: spec.name_ru, plan: 0, adjusted_plan: 0, executed: 0, q: [0, 0, 0, 0] };
     g.plan += lineAmount(line, "plan");
     g.adjusted_plan += lineAmount(line, "adjusted");
     g.executed += lineAmount(line, "executed");
-    groups.set(code, g);
+    [1, 2, 3, 4].forEach((q) => { g.q[q - 1] += quarter(line, q); });
+    groups.set(spec.code, g);
   }
-  return [...groups.values()];
+  return [...groups.values()].sort((a, b) => b.adjusted_plan - a.adjusted_plan);
 }
 
 function table(headers, rows, numericFrom = 1) {
@@ -49,26 +56,24 @@ function table(headers, rows, numericFrom = 1) {
     h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c, i) => h(i === 0 ? "th" : "td", { scope: i === 0 ? "row" : null, class: i >= numericFrom ? "num" : null }, c)))))));
 }
 
+/** Unit cost per year (per pupil / child / bed / visit / km) and its rank among the same kind. */
 function unitCostBlock(inst) {
-  const u = inst.unit_cost;
-  if (u === undefined || u === null) return h("p", { class: "muted" }, t("inst.no_unit_cost"));
-  if (typeof u !== "object") return facts([[t("inst.unit_cost"), money(u)]]);
-  const unit = u.unit ? t(`unit.${u.unit}`) : "";
-  return facts([
-    [t("inst.unit_cost"), `${money(u.value ?? u.amount ?? u.cost)}${unit ? ` / ${unit}` : ""}`],
-    [t("inst.headcount"), u.headcount !== undefined ? number(u.headcount) : null],
-    [t("inst.district_median"), u.district_median !== undefined ? money(u.district_median) : null],
-    [t("inst.region_median"), u.region_median !== undefined ? money(u.region_median) : null],
-    [t("inst.rank_district"), u.rank_district ?? u.district_rank ? t("inst.rank_of", { rank: u.rank_district ?? u.district_rank, of: u.district_count ?? u.district_total ?? "?" }) : null],
-    [t("inst.rank_region"), u.rank_region ?? u.region_rank ? t("inst.rank_of", { rank: u.rank_region ?? u.region_rank, of: u.region_count ?? u.region_total ?? "?" }) : null],
-  ]);
+  const rows = (inst.years || []).filter((y) => y.unit_cost !== null && y.unit_cost !== undefined);
+  if (!rows.length) return h("p", { class: "muted" }, t("inst.no_unit_cost"));
+  const unit = inst.unit ? (inst.unit[lang()] || inst.unit.ru || inst.unit.code) : "";
+  const rank = (r, scope) => (r.rank?.[scope] ? t("inst.rank_of", { rank: r.rank[scope], of: r.rank[`${scope}_peers`] ?? "?" }) : "—");
+  return [
+    h("p", { class: "hint" }, t("inst.unit_cost_hint", { unit, kind: tOr(`kind.${inst.kind}`, inst.kind) })),
+    table([t("inst.year"), t("inst.unit_cost_per", { unit }), t("inst.headcount"), t("inst.rank_district"), t("inst.rank_region")],
+      rows.slice().reverse().map((r) => [String(r.year), money(r.unit_cost), number(r.headcount), rank(r, "district"), rank(r, "region")])),
+  ];
 }
 
 function flagList(flags) {
   if (!flags?.length) return h("p", { class: "muted" }, t("inst.no_flags"));
   return h("ul", { class: "flags" }, flags.map((f) => h("li", { class: "flag" },
-    h("strong", {}, localName(f, "title") || tOr(`flag.${f.rule ?? f.code ?? f.kind}`, f.rule ?? f.code ?? f.kind)),
-    h("p", {}, localName(f, "explanation") || localName(f, "text") || f.explanation || ""))));
+    h("strong", {}, tOr(`flag.${f.rule}`, f.rule)),
+    h("p", {}, localName(f, "explanation")))));
 }
 
 function documentList(docs) {
@@ -193,9 +198,9 @@ export async function render(root, { id }) {
       const contracts = budget.contracts || [];
       budgetBox.replaceChildren(
         h("h3", {}, t("inst.by_specific")),
-        specifics.length ? table([t("inst.specific"), t("inst.plan"), t("inst.adjusted"), t("inst.executed")],
-          specifics.map((s) => [`${s.code ?? s.specific ?? ""} ${localName(s) || localName(s, "specific_name")}`.trim(),
-            money(s.plan), money(s.adjusted_plan ?? s.adjusted), money(s.executed)]))
+        specifics.length ? table([t("inst.specific"), t("inst.plan"), t("inst.adjusted"), t("inst.executed"), "I", "II", "III", "IV"],
+          specifics.map((s) => [`${s.code} ${localName(s)}`.trim(),
+            money(s.plan), money(s.adjusted_plan), money(s.executed), ...s.q.map(money)]))
           : h("p", { class: "muted" }, t("inst.no_budget")),
         h("h3", {}, t("inst.red_flags")),
         flagList(budget.red_flags || budget.flags || inst.red_flags),

@@ -85,15 +85,20 @@ export async function render(root) {
     }));
   }
 
+  /** District centres: named squares; the names stay on screen once the map is zoomed in enough to fit them. */
   function drawDistricts() {
     districtLayer.clearLayers();
+    const permanent = map.getZoom() >= 8;
+    const centres = [];
     for (const d of districts) {
       const centre = districtCentre(d);
       if (!centre) continue;
-      L.circleMarker(centre, { radius: 4, color: "#223", weight: 1, fillColor: "#fff", fillOpacity: 1, interactive: false })
-        .bindTooltip(localName(d), { permanent: true, direction: "right", className: "district-label" })
+      centres.push(centre);
+      L.marker(centre, { icon: L.divIcon({ className: "district-centre", iconSize: [10, 10] }), keyboard: false, title: localName(d) })
+        .bindTooltip(localName(d), { permanent, direction: "right", offset: [6, 0], className: "district-label" })
         .addTo(districtLayer);
     }
+    return centres;
   }
 
   function popup(p, id) {
@@ -179,7 +184,14 @@ export async function render(root) {
   loadDistricts().then((list) => {
     districts = list;
     renderDistrictSelect();
-    drawDistricts();
+    const centres = drawDistricts();
+    if (centres.length && !state.district) map.fitBounds(L.latLngBounds(centres).pad(0.1));
+    let wasClose = map.getZoom() >= 8;
+    map.on("zoomend", () => {
+      const close = map.getZoom() >= 8;
+      if (close !== wasClose) drawDistricts();
+      wasClose = close;
+    });
   }).catch(() => {
     districts = [];
     renderDistrictSelect();

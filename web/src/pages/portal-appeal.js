@@ -66,7 +66,7 @@ export async function render(root, { id }) {
     type: "button",
     onclick: async () => {
       try {
-        await post(`${APPEALS}/staff/appeals/${encodeURIComponent(id)}/start`, {}, { token });
+        await post(`${APPEALS}/staff/appeals/${encodeURIComponent(id)}/start`, undefined, { token });
         reload();
       } catch (err) { actionNote.replaceChildren(errorBox(err)); }
     },
