@@ -1,0 +1,208 @@
+"""Media upload throughput and memory, on the running stack.
+
+1. 5 MB photos at rising concurrency: POST /api/media/v1/uploads through nginx and the service (streamed to
+   MinIO, checked, re-encoded, thumbnailed) against direct PUTs of the same bytes with the `minio` client
+   (the ceiling), in the same run. Goal: >= 60 % of the direct-PUT throughput.
+2. Peak memory (RSS) of the media web processes and their children while a 500 MB video streams through
+   the multipart path: it must stay flat, bounded by the chunk/part size, not the file size.
+
+Run: var/venv/bin/python bench/media_upload.py   (about 2-3 minutes; results in bench/results/)
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from services.common.settings import get  # noqa: E402
+from services.media.context import storage_from_settings  # noqa: E402
+from tests.support.auth import bearer  # noqa: E402
+
+API = f"http://127.0.0.1:{get('ASHYQ_HTTP_PORT')}/api/media/v1"
+WORK = ROOT / "var" / "tmp" / "bench-media"
+RESULTS = ROOT / "bench" / "results"
+LEVELS = (1, 2, 4, 8)
+SECONDS_PER_LEVEL = 7.0
+BENCH_BUCKET, BENCH_PREFIX = "media-quarantine", "bench/"  # not under presigned/: no notification fires
+
+
+def photo_5mb() -> bytes:
+    """A camera-sized photo (~5 MB): 12 MP of detail that JPEG cannot squeeze much."""
+    noise = Image.effect_noise((4000, 3000), 40).convert("RGB")
+    tint = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
+    out = io.BytesIO()
+    Image.blend(noise, tint, 0.4).save(out, "JPEG", quality=82)
+    return out.getvalue()
+
+
+def video_500mb() -> Path:
+    """A real H.264 MP4 of about 500 MB (lossless noise, so few seconds to encode), generated once."""
+    path = WORK / "video-500mb.mp4"
+    if path.exists() and path.stat().st_size > 400 << 20 and path.stat().st_size < 500 << 20:
+        return path
+    WORK.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
+                    "-i", "testsrc2=size=1280x720:rate=25,noise=alls=60:allf=t", "-t", "60",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-fs", str(480 << 20), str(path)],
+                   check=True, timeout=600)
+    return path
+
+
+def run_level(send, concurrency: int, payload: bytes) -> dict:
+    """Upload copies of `payload` from `concurrency` threads for SECONDS_PER_LEVEL; throughput in MB/s."""
+    done, errors, lock = [], [], threading.Lock()
+    deadline = time.monotonic() + SECONDS_PER_LEVEL
+
+    def loop():
+        session = requests.Session()
+        while time.monotonic() < deadline:
+            t0 = time.monotonic()
+            try:
+                send(session, payload)
+                with lock:
+                    done.append(time.monotonic() - t0)
+            except Exception as exc:  # counted, reported
+                with lock:
+                    errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(concurrency) as pool:
+        for _ in range(concurrency):
+            pool.submit(loop)
+    elapsed = time.monotonic() - started
+    latencies = sorted(done)
+    return {"concurrency": concurrency, "uploads": len(done), "errors": len(errors), "first_error": errors[:1],
+            "uploads_per_s": round(len(done) / elapsed, 2),
+            "mb_per_s": round(len(done) * len(payload) / elapsed / 1e6, 2),
+            "p50_s": round(latencies[len(latencies) // 2], 3) if latencies else None}
+
+
+def bench_photos(storage) -> list[dict]:
+    payload = photo_5mb()
+    token = bearer("operator", ttl=3600)  # operators are not rate-limited like anonymous citizens
+    direct_keys = []
+
+    def via_service(session, data):
+        response = session.post(f"{API}/uploads", files={"file": ("photo.jpg", data, "image/jpeg")},
+                                headers=token, timeout=120)
+        if response.status_code != 201:
+            raise RuntimeError(f"{response.status_code} {response.text[:120]}")
+
+    def direct_put(_session, data):
+        key = f"{BENCH_PREFIX}{uuid.uuid4()}"
+        storage.client.put_object(BENCH_BUCKET, key, io.BytesIO(data), len(data), content_type="image/jpeg")
+        direct_keys.append(key)
+
+    rows = []
+    print(f"photo: {len(payload) / 1e6:.1f} MB, {SECONDS_PER_LEVEL:.0f}s per level and path")
+    for level in LEVELS:
+        ceiling = run_level(direct_put, level, payload)
+        service = run_level(via_service, level, payload)
+        ratio = round(service["mb_per_s"] / ceiling["mb_per_s"], 3) if ceiling["mb_per_s"] else None
+        rows.append({"concurrency": level, "direct_put": ceiling, "service": service, "ratio": ratio})
+        print(f"  c={level}: direct PUT {ceiling['mb_per_s']:7.1f} MB/s ({ceiling['uploads_per_s']}/s) | "
+              f"service {service['mb_per_s']:6.1f} MB/s ({service['uploads_per_s']}/s, p50 {service['p50_s']}s, "
+              f"errors {service['errors']}) | ratio {ratio}")
+    for key in direct_keys:
+        storage.remove(BENCH_BUCKET, key)
+    return rows
+
+
+def media_processes() -> list[int]:
+    """The media gunicorn master, its workers, and whatever they run (ffprobe/ffmpeg)."""
+    master = int((ROOT / "var" / "run" / "media.pid").read_text().split()[0])
+    pids, frontier = [master], [master]
+    while frontier:
+        parent = frontier.pop()
+        children = Path(f"/proc/{parent}/task/{parent}/children")
+        try:
+            found = [int(p) for p in children.read_text().split()]
+        except OSError:
+            found = []
+        pids += found
+        frontier += found
+    return pids
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def bench_video_memory() -> dict:
+    path = video_500mb()
+    size = path.stat().st_size
+    baseline = {pid: rss_kb(pid) for pid in media_processes()}
+    peak_total, peak_single_growth, samples, stop = 0, 0, [], threading.Event()
+
+    def sample():
+        nonlocal peak_total, peak_single_growth
+        while not stop.is_set():
+            per_pid = {pid: rss_kb(pid) for pid in media_processes()}
+            total = sum(per_pid.values())
+            peak_total = max(peak_total, total)
+            peak_single_growth = max(peak_single_growth,
+                                     max((kb - baseline.get(pid, 0) for pid, kb in per_pid.items()), default=0))
+            samples.append(total)
+            stop.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    t0 = time.monotonic()
+    with open(path, "rb") as file:
+        response = requests.post(f"{API}/uploads", files={"file": ("big.mov", file, "video/quicktime")},
+                                 headers=bearer("operator"), timeout=900)
+    elapsed = time.monotonic() - t0
+    stop.set()
+    sampler.join()
+    result = {"video_mb": round(size / 1e6, 1), "status": response.status_code, "seconds": round(elapsed, 1),
+              "baseline_total_rss_mb": round(sum(baseline.values()) / 1024, 1),
+              "peak_total_rss_mb": round(peak_total / 1024, 1),
+              "peak_growth_of_one_process_mb": round(peak_single_growth / 1024, 1),
+              "growth_vs_file_size": round(peak_single_growth * 1024 / size, 4), "samples": len(samples)}
+    if response.status_code != 201:
+        result["error"] = response.text[:300]
+    print(f"video: {result['video_mb']} MB streamed and processed in {result['seconds']}s ({response.status_code}); "
+          f"media processes RSS {result['baseline_total_rss_mb']} -> peak {result['peak_total_rss_mb']} MB; "
+          f"largest growth of one process {result['peak_growth_of_one_process_mb']} MB "
+          f"({result['growth_vs_file_size'] * 100:.1f} % of the file)")
+    return result
+
+
+def main() -> None:
+    storage = storage_from_settings()
+    started = time.monotonic()
+    photos = bench_photos(storage)
+    video = bench_video_memory()
+    best = max(photos, key=lambda row: row["service"]["mb_per_s"])
+    summary = {"bench": "media_upload", "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               "photos": photos, "video_memory": video,
+               "best_ratio_at_peak_service_throughput": best["ratio"],
+               "goal": ">= 0.60 of direct PUT throughput; memory flat",
+               "seconds": round(time.monotonic() - started, 1)}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"media_upload-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out.write_text(json.dumps(summary, indent=2))
+    print(f"ratio at the service's best level: {best['ratio']} (goal 0.60); results: {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
