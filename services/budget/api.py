@@ -58,7 +58,7 @@ def cached(key: str, build, mimetype: str = "application/json") -> Response:
             etag = etag_of(body)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={c.cache_seconds}", "X-Cache": state,
                "Vary": "Accept-Language"}
-    if request.if_none_match.contains(etag.strip('"')):
+    if request.if_none_match.contains_weak(etag.strip('"')):  # nginx's gzip weakens the ETag
         return Response(status=304, headers=headers)
     return Response(body, mimetype=mimetype, headers=headers)
 

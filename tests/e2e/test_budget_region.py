@@ -1,0 +1,47 @@
+"""Through nginx: the region on the map, its cache headers, and a sample institution known to appeals."""
+import requests
+
+from services.budget.reference import REGION_BBOX
+from tests.support.polling import wait_for
+from tests.support.stack import BASE_URL
+
+API = f"{BASE_URL}/api/budget/v1"
+
+
+def test_the_map_shows_at_least_3000_institutions_of_all_kinds_inside_the_region():
+    response = requests.get(f"{API}/map.geojson", timeout=30)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/geo+json")
+    assert response.headers["ETag"] and "max-age" in response.headers["Cache-Control"]
+    features = response.json()["features"]
+    assert len(features) >= 3000
+    assert {f["properties"]["kind"] for f in features} >= {"school", "kindergarten", "hospital", "polyclinic", "road"}
+    lat_min, lon_min, lat_max, lon_max = REGION_BBOX
+    for feature in features:
+        geometry = feature["geometry"]
+        points = [geometry["coordinates"]] if geometry["type"] == "Point" else geometry["coordinates"]
+        assert all(lon_min <= lon <= lon_max and lat_min <= lat <= lat_max for lon, lat in points)
+    districts = requests.get(f"{API}/districts", timeout=10).json()["items"]
+    assert {d["id"] for d in districts} <= {f["properties"]["district"] for f in features}
+    again = requests.get(f"{API}/map.geojson", headers={"If-None-Match": response.headers["ETag"]}, timeout=30)
+    assert again.status_code == 304
+
+
+def test_sample_institutions_reach_appeals_through_the_institution_events():
+    school = requests.get(f"{API}/institutions", params={"kind": "school", "district": "1148", "per_page": 1},
+                          timeout=10).json()["items"][0]
+
+    def appeals_knows_it():
+        # 422 names an unknown institution; anything else means appeals has its copy.
+        response = requests.post(f"{BASE_URL}/api/appeals/v1/appeals", json={"institution_id": school["id"]},
+                                 timeout=10)
+        return "institution_id" not in (response.json().get("errors") or {})
+    wait_for(appeals_knows_it, timeout=60, interval=1, what="appeals to learn the sample institution")
+
+
+def test_openapi_lists_the_public_paths():
+    paths = requests.get(f"{BASE_URL}/api/budget/openapi.json", timeout=10).json()["paths"]
+    for path in ("/api/budget/v1/institutions", "/api/budget/v1/institutions/{institution_id}",
+                 "/api/budget/v1/institutions/{institution_id}/budget", "/api/budget/v1/map.geojson",
+                 "/api/budget/v1/stats", "/api/budget/v1/export.csv", "/api/budget/v1/export.json",
+                 "/api/budget/v1/districts", "/api/budget/v1/classification/specifics"):
+        assert path in paths, path
