@@ -38,8 +38,11 @@ REJECTION_REASONS = ("spam", "duplicate", "not_about_budget")
 
 # Actors are roles, never names: "citizen", "staff", "operator", "system".
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.SUBMITTED: frozenset({Status.DELIVERED, Status.REJECTED, Status.REDIRECTED, Status.OVERDUE}),
-    Status.REDIRECTED: frozenset({Status.DELIVERED, Status.REJECTED, Status.REDIRECTED, Status.OVERDUE}),
+    # Staff who find an appeal in their list may start on it even before the email's outcome is known.
+    Status.SUBMITTED: frozenset({Status.DELIVERED, Status.IN_PROGRESS, Status.REJECTED, Status.REDIRECTED,
+                                 Status.OVERDUE}),
+    Status.REDIRECTED: frozenset({Status.DELIVERED, Status.IN_PROGRESS, Status.REJECTED, Status.REDIRECTED,
+                                  Status.OVERDUE}),
     Status.DELIVERED: frozenset({Status.IN_PROGRESS, Status.ANSWERED, Status.REJECTED, Status.REDIRECTED,
                                  Status.EXTENDED, Status.OVERDUE}),
     Status.IN_PROGRESS: frozenset({Status.ANSWERED, Status.REJECTED, Status.REDIRECTED, Status.EXTENDED,
