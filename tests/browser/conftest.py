@@ -74,7 +74,8 @@ def _open_page(browser, request, viewport):
     yield page
     OUTPUT.mkdir(parents=True, exist_ok=True)
     try:
-        page.screenshot(path=str(OUTPUT / f"{request.node.name}.png"), full_page=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name).strip("_")
+        page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
     except Exception:  # a crashed page: the test has failed already
         pass
     context.close()

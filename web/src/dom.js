@@ -36,3 +36,10 @@ export function uid(prefix = "f") {
   idSeq += 1;
   return `${prefix}-${idSeq}`;
 }
+
+/** Replace an element's children, skipping empty ones (the DOM's replaceChildren would print "null"). */
+export function fill(el, ...children) {
+  clear(el);
+  append(el, children);
+  return el;
+}

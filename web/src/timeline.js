@@ -7,10 +7,13 @@ export function statusBadge(status) {
   return h("span", { class: `badge st-${status}` }, tOr(`status.${status}`, status));
 }
 
+// Reasons an operator writes for the citizen; the system's own notes ("institution notified") are not shown.
+const REASONED = ["rejected", "redirected", "extended", "escalated", "disputed"];
+
 export function timeline(history = []) {
   return h("ol", { class: "timeline" }, history.map((e) => h("li", {},
     h("time", { datetime: e.at }, dateTime(e.at)), " ", statusBadge(e.to_status),
-    e.reason ? h("p", { class: "muted" }, e.reason) : null)));
+    e.reason && REASONED.includes(e.to_status) ? h("p", { class: "muted" }, e.reason) : null)));
 }
 
 const FINISHED = ["answered", "closed", "rejected", "redirected"];

@@ -1,7 +1,7 @@
 // Filing an appeal about an institution: category, description, optional budget line / contract / point,
 // evidence with per-file progress, applicant (never published), consent; one idempotency key per form.
 import { APPEALS, BUDGET, get, newIdempotencyKey, post } from "../api.js";
-import { h, uid } from "../dom.js";
+import { h, uid, fill } from "../dom.js";
 import { lang, localName, t } from "../i18n.js";
 import { evidencePicker } from "../media.js";
 import { errorBox, fieldError, showFieldErrors } from "../ui.js";
@@ -145,7 +145,7 @@ export async function render(root, { id }) {
     refreshSubmit();
     try {
       const receipt = await post(`${APPEALS}/appeals`, body, { headers: { "Idempotency-Key": idempotencyKey } });
-      root.replaceChildren(success(receipt));
+      fill(root, success(receipt));
       root.querySelector("h1")?.focus();
     } catch (err) {
       const rest = showFieldErrors(form, err.fieldErrors || {});

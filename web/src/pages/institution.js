@@ -1,7 +1,7 @@
 // An institution's own page: facts, budget per year (chart), breakdown by specific, unit cost, contracts,
 // documents, red flags, reviews and public appeals.
 import { APPEALS, BUDGET, contentUrl, get, items, post, thumbnailUrl } from "../api.js";
-import { facts, h } from "../dom.js";
+import { facts, h, fill } from "../dom.js";
 import { date, money, number, percent } from "../format.js";
 import { lang, localName, t, tOr } from "../i18n.js";
 import { executionPct } from "../kinds.js";
@@ -142,7 +142,7 @@ export async function render(root, { id }) {
   try {
     inst = await get(base);
   } catch (err) {
-    root.replaceChildren(h("p", { class: "notice error" }, err.status === 404 ? t("error.institution_not_found") : err.unavailable ? t("error.budget_unavailable") : t("error.generic", { detail: err.message })),
+    fill(root, h("p", { class: "notice error" }, err.status === 404 ? t("error.institution_not_found") : err.unavailable ? t("error.budget_unavailable") : t("error.generic", { detail: err.message })),
       h("a", { href: "/", "data-link": "" }, t("nav.back_to_map")));
     return;
   }
@@ -157,7 +157,7 @@ export async function render(root, { id }) {
   ]);
 
   const contacts = inst.contact_emails || inst.contacts?.emails || [];
-  root.replaceChildren(
+  fill(root, 
     h("nav", { class: "crumbs" }, h("a", { href: "/", "data-link": "" }, t("nav.back_to_map"))),
     h("header", { class: "inst-head" },
       h("p", { class: "kind" }, t(`kind.${inst.kind}`)),

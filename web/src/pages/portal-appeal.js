@@ -1,6 +1,6 @@
 // One appeal in the institution portal: its text and evidence, status change, answer with attachments.
 import { APPEALS, get, post } from "../api.js";
-import { h } from "../dom.js";
+import { h, fill } from "../dom.js";
 import { dateTime } from "../format.js";
 import { t, tOr } from "../i18n.js";
 import { evidenceGallery } from "../evidence.js";
@@ -55,7 +55,7 @@ export async function render(root, { id }) {
   try {
     appeal = await get(`${APPEALS}/staff/appeals/${encodeURIComponent(id)}`, { token });
   } catch (err) {
-    root.replaceChildren(h("nav", { class: "crumbs" }, h("a", { href: "/portal", "data-link": "" }, t("portal.back"))), errorBox(err));
+    fill(root, h("nav", { class: "crumbs" }, h("a", { href: "/portal", "data-link": "" }, t("portal.back"))), errorBox(err));
     return;
   }
   const reload = () => render(root, { id });
@@ -72,7 +72,7 @@ export async function render(root, { id }) {
     },
   }, t("portal.start")) : null;
 
-  root.replaceChildren(
+  fill(root, 
     h("nav", { class: "crumbs" }, h("a", { href: "/portal", "data-link": "" }, t("portal.back")), " ", logoutButton(root)),
     h("h1", {}, t("portal.appeal_title", { ticket: appeal.ticket })),
     h("p", { class: "lead" }, statusBadge(appeal.status), " ", tOr(`category.${appeal.category}`, appeal.category)),

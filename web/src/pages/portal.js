@@ -1,6 +1,6 @@
 // The institution portal: login, then the institution's appeals with deadlines, overdue first.
 import { APPEALS, get, items, post } from "../api.js";
-import { h } from "../dom.js";
+import { h, fill } from "../dom.js";
 import { date, daysUntil } from "../format.js";
 import { t, tOr } from "../i18n.js";
 import { navigate } from "../router.js";
@@ -58,25 +58,25 @@ export async function render(root) {
   root.className = "page portal-page";
   const token = staffToken();
   if (!token) {
-    root.replaceChildren(loginForm(root));
+    fill(root, loginForm(root));
     root.querySelector("input")?.focus();
     return;
   }
-  root.replaceChildren(h("p", { role: "status" }, t("map.loading")));
+  fill(root, h("p", { role: "status" }, t("map.loading")));
   let list;
   try {
     list = items(await get(`${APPEALS}/staff/appeals`, { token, params: { limit: 200 } }));
   } catch (err) {
     if (err.status === 401) {
       setStaffToken(null);
-      root.replaceChildren(loginForm(root));
+      fill(root, loginForm(root));
       return;
     }
-    root.replaceChildren(h("h1", {}, t("portal.title")), errorBox(err), logoutButton(root));
+    fill(root, h("h1", {}, t("portal.title")), errorBox(err), logoutButton(root));
     return;
   }
   const sorted = sortAppeals(list);
-  root.replaceChildren(
+  fill(root, 
     h("div", { class: "portal-head" }, h("h1", {}, t("portal.title")), logoutButton(root)),
     sorted.length ? h("ul", { class: "appeal-list" }, sorted.map((a) => h("li", { class: isOverdue(a) ? "overdue" : null },
       h("a", { href: `/portal/appeals/${encodeURIComponent(a.id)}`, "data-link": "" }, a.ticket),

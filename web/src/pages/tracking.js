@@ -1,6 +1,6 @@
 // The citizen's tracking page: /appeal/{ticket}?token=… — timeline, deadline, answers, dispute.
 import { APPEALS, get, post } from "../api.js";
-import { h } from "../dom.js";
+import { h, fill } from "../dom.js";
 import { dateTime } from "../format.js";
 import { localName, t } from "../i18n.js";
 import { evidenceGallery } from "../evidence.js";
@@ -40,12 +40,12 @@ export async function render(root, { ticket }) {
     appeal = await get(`${APPEALS}/appeals/${encodeURIComponent(ticket)}`, { params: { token } });
   } catch (err) {
     const message = [401, 403, 404, 422].includes(err.status) ? t("tracking.not_found") : err.unavailable ? t("error.appeals_unavailable") : t("error.generic", { detail: err.message });
-    root.replaceChildren(h("h1", {}, t("tracking.title", { ticket })), h("p", { class: "notice error" }, message));
+    fill(root, h("h1", {}, t("tracking.title", { ticket })), h("p", { class: "notice error" }, message));
     return;
   }
   const answers = appeal.answers || (appeal.answer ? [appeal.answer] : []);
   const reload = () => render(root, { ticket });
-  root.replaceChildren(
+  fill(root, 
     h("h1", {}, t("tracking.title", { ticket: appeal.ticket })),
     h("p", { class: "lead" }, statusBadge(appeal.status), " ",
       appeal.institution ? h("a", { href: `/institution/${encodeURIComponent(appeal.institution_id)}`, "data-link": "" }, localName(appeal.institution)) : null),
