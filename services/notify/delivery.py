@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.common import metrics
 from services.common.db import transaction
 
 from . import db, events, usecases
@@ -67,6 +68,7 @@ class DeliveryLoop:
             session.execute(update(db.notifications).where(db.notifications.c.id == row.id).values(
                 status="sent", sent_at=datetime.now(timezone.utc), attempts=row.attempts + 1, last_error=None))
             session.execute(db.delivery_attempts.insert().values(notification_id=row.id, outcome="sent"))
+            metrics.count_email(row.template, sent=True)
             usecases.publish_outcome(session, events.NOTIFICATION_SENT, row.id, row.appeal_id,
                                      row.recipient_kind, row.template, row.event_id)
             return True

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.common import metrics
 from services.common.db import add_to_outbox, claim_event, transaction
 from services.common.errors import Problem
 
@@ -139,6 +140,7 @@ def record_undeliverable(*, session: Session, event: dict, appeal_id: str | None
 def fail_for_good(session: Session, notification_id: str, appeal_id: str | None, kind: str, template: str,
                   source_event_id: str, reason: str) -> None:
     session.execute(db.dead_letters.insert().values(notification_id=notification_id, reason=reason[:1000]))
+    metrics.count_email(template, sent=False)
     publish_outcome(session, events.NOTIFICATION_FAILED, notification_id, appeal_id, kind, template,
                     source_event_id, reason[:500])
 
