@@ -6,6 +6,7 @@ import threading
 from services.common import logs, topics
 from services.common.consumer import ConsumerRunner
 from services.common.db import make_engine, make_session_factory
+from services.common.operator import trend_sampler
 from services.common.outbox import OutboxRelay
 from services.common.settings import Settings, get, get_bool, get_int
 from services.common.workers import run_loops
@@ -45,6 +46,8 @@ def build_loops(settings: Settings) -> dict:
         relay = OutboxRelay(service="notify", engine=engine, outbox=db.outbox, bootstrap=settings.kafka_bootstrap,
                             poll_seconds=float(get("ASHYQ_OUTBOX_POLL_SECONDS")))
         loops["outbox-relay"] = relay.run
+        loops["operator-trend"] = trend_sampler("notify", engine=engine, redis_url=settings.redis_url,
+                                                bootstrap=settings.kafka_bootstrap)
     return loops
 
 
