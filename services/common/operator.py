@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 from datetime import datetime, timezone
@@ -167,6 +168,16 @@ def run_checks(app) -> dict:
             results[name] = {"status": "down" if error else "ok", "required": required, "error": error,
                              "checked_at": _now(), "ms": round((time.perf_counter() - started) * 1000, 1)}
     return results
+
+
+def tcp_check(name: str, host: str, port: int, timeout: float = 2.0) -> Callable[[], None]:
+    """A readiness check that `host:port` accepts a connection (SMTP, MinIO... without a protocol-level ping)."""
+    def check() -> None:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+        except OSError as exc:
+            raise ConnectionError(f"{name} unreachable at {host}:{port}: {exc}") from exc
+    return check
 
 
 def trend_sampler(service: str, *, engine: Engine, redis_url: str, bootstrap: str,
