@@ -10,8 +10,8 @@ from sqlalchemy.orm import sessionmaker
 from services.common import auth
 from services.common.db import make_engine, make_session_factory, ping
 from services.common.kafka import broker_reachable
-from services.common.operator import operator_blueprint
-from services.common.settings import Settings
+from services.common.operator import operator_blueprint, tcp_check
+from services.common.settings import Settings, get, get_int
 from services.common.web import add_readiness_check, create_service_app
 
 from . import api
@@ -41,6 +41,8 @@ def create_app(settings: Settings | None = None):
     # Notify can do nothing without Kafka: no events in, no outcomes out.
     add_readiness_check(app, "kafka", lambda: broker_reachable(settings.kafka_bootstrap))
     add_readiness_check(app, "redis", redis.ping, required=False)  # operator replays and trend need it
+    add_readiness_check(app, "smtp", tcp_check("SMTP", get("ASHYQ_SMTP_HOST"), get_int("ASHYQ_SMTP_PORT")),
+                        required=False)
     smorest.register_blueprint(api.blp)
     smorest.register_blueprint(operator_blueprint("notify", app.extensions["notify"]))
     return app
