@@ -15,6 +15,7 @@ from services.common.auth import require_role
 from services.common.errors import Problem
 
 from . import exports, importer, usecases
+from .cache import etag_of
 from .schemas import (FilterQuery, InstitutionListQuery, InstitutionPage, LangQuery, MapQuery, ReviewInput,
                       ReviewModeration, ReviewOutput, ReviewQuery, StatsQuery, YearQuery)
 
@@ -37,27 +38,33 @@ def _default(value):
 
 
 def cached(key: str, build, mimetype: str = "application/json") -> Response:
-    """Serve the cached bytes of `key` (no database query), or build, cache and serve them; 304 on a matching
-    If-None-Match. Redis being down only costs the cache: the answer is built from the database."""
+    """Serve the cached bytes of `key` (no database query), or build, cache and serve them; gzipped when the
+    client accepts it (compressed once, when cached); 304 on a matching If-None-Match. Redis being down only
+    costs the cache: the answer is built from the database."""
     c = ctx()
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
     hit = None
     try:
-        hit = c.cache.get(key)
+        hit = c.cache.get(key, gzipped)
     except RedisError:
         pass
     if hit is not None:
         etag, body = hit
         state = "HIT"
     else:
-        body = _json_bytes(build())
         state = "MISS"
+        plain = _json_bytes(build())
         try:
-            etag = c.cache.put(key, body)
+            etag, packed = c.cache.put(key, plain)
         except RedisError:
-            from .cache import etag_of
-            etag = etag_of(body)
+            etag, packed, gzipped = etag_of(plain), b"", False
+        body = packed if gzipped else plain
+        if gzipped:
+            etag = etag[:-1] + '-gz"'
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={c.cache_seconds}", "X-Cache": state,
-               "Vary": "Accept-Language"}
+               "Vary": "Accept-Encoding, Accept-Language"}
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
     if request.if_none_match.contains_weak(etag.strip('"')):  # nginx's gzip weakens the ETag
         return Response(status=304, headers=headers)
     return Response(body, mimetype=mimetype, headers=headers)

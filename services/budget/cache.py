@@ -5,6 +5,7 @@ Keys carry what they depend on, so an import deletes exactly the years and insti
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 
 from redis import Redis
@@ -41,17 +42,24 @@ class Cache:
     def budget_key(institution_id: str, year: int, lang: str) -> str:
         return f"{PREFIX}:budget:{institution_id}:{year}:{lang}"
 
-    def get(self, key: str) -> tuple[str, bytes] | None:
-        value = self.redis.get(key)
+    def get(self, key: str, gzipped: bool = False) -> tuple[str, bytes] | None:
+        """(etag, body) of the plain or the gzipped representation."""
+        value = self.redis.get(key + ":gz" if gzipped else key)
         if value is None:
             return None
         etag, _, body = value.partition(b"\n")
         return etag.decode(), body
 
-    def put(self, key: str, body: bytes) -> str:
+    def put(self, key: str, body: bytes) -> tuple[str, bytes]:
+        """Store the body and its gzip (compressed once here, not on every request); (etag, gzipped body)."""
         etag = etag_of(body)
-        self.redis.set(key, etag.encode() + b"\n" + body, ex=self.ttl)
-        return etag
+        packed = gzip.compress(body, compresslevel=6, mtime=0)
+        gz_etag = etag[:-1] + '-gz"'
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(key, etag.encode() + b"\n" + body, ex=self.ttl)
+            pipe.set(key + ":gz", gz_etag.encode() + b"\n" + packed, ex=self.ttl)
+            pipe.execute()
+        return etag, packed
 
     def invalidate(self, *, years: set[int] = frozenset(), institution_ids: list[str] = (),
                    all_maps: bool = False) -> int:
@@ -62,7 +70,7 @@ class Cache:
         keys = [k for pattern in patterns for k in self.redis.scan_iter(match=pattern, count=1000)]
         ids = set(institution_ids)
         for iid in ids:
-            keys += [f"{PREFIX}:detail:{iid}:{lang}" for lang in ("kk", "ru", "en")]
+            keys += [f"{PREFIX}:detail:{iid}:{lang}{gz}" for lang in ("kk", "ru", "en") for gz in ("", ":gz")]
         if ids:  # one pass over the breakdown keys rather than one scan per institution
             keys += [k for k in self.redis.scan_iter(match=f"{PREFIX}:budget:*", count=1000)
                      if k.decode().split(":")[3] in ids]

@@ -114,3 +114,13 @@ def test_appeals_are_counted_once_per_event_and_other_appeal_events_are_ignored(
              timeout=30, what="appeal_count 2")
     feature = next(f for f in client.get(f"{API}/map.geojson").get_json()["features"] if f["id"] == inst["id"])
     assert feature["properties"]["appeal_count"] == 2
+
+
+def test_gzip_is_served_precompressed_from_the_cache(client):
+    import gzip
+    import json
+    plain = client.get(f"{API}/map.geojson?year=2025&kind=road")
+    packed = client.get(f"{API}/map.geojson?year=2025&kind=road", headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["Content-Encoding"] == "gzip" and packed.headers["ETag"] != plain.headers["ETag"]
+    assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
+    assert len(packed.data) < len(plain.data) / 3
