@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from . import db
 from .domain import redflags
 from .sample import CURRENT_YEAR
 
@@ -90,8 +91,7 @@ def _refresh_flags(session: Session, thresholds: redflags.Thresholds, ids: list[
             flag_rows.append({"institution_id": iid, "year": year, "rule": flag.rule, "numbers": flag.numbers,
                               "explanation_kk": flag.explanation["kk"], "explanation_ru": flag.explanation["ru"]})
     if flag_rows:
-        from .db import red_flags
-        session.execute(red_flags.insert(), flag_rows)
+        session.execute(db.red_flags.insert(), flag_rows)
     if counts:
         session.execute(text("""
             update institution_years y set flag_count = c.n

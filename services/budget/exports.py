@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from . import db
-from .usecases import _filtered
+from .usecases import filtered
 
 HEADER = ("institution_id", "institution_bin", "kind", "name_kk", "name_ru", "district", "year", "program_code",
           "functional_group", "specific", "currency", "plan", "adjusted_plan", "executed_q1", "executed_q2",
@@ -24,7 +24,7 @@ def _query(f: dict, year: int | None):
              .select_from(db.institutions.join(db.budget_lines, l.institution_id == i.id)))
     if year is not None:
         query = query.where(l.year == year)
-    return _filtered(query, f, year).order_by(i.id, l.year, l.program_code, l.specific)
+    return filtered(query, f, year).order_by(i.id, l.year, l.program_code, l.specific)
 
 
 def _rows(engine: Engine, f: dict, year: int | None):

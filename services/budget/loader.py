@@ -1,15 +1,14 @@
 """Bulk loading of the sample region with COPY, and the events that tell other services about it."""
 from __future__ import annotations
 
-import json
 import logging
 import time
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from services.common.db import add_to_outbox, transaction
+from services.common.db import transaction
 
 from . import db, derived, events, reference, sample
 from .domain import redflags

@@ -49,7 +49,7 @@ def years(sessions: sessionmaker) -> list[int]:
 
 # ---- institutions -----------------------------------------------------------------------------
 
-def _filtered(query, f: dict, year: int):
+def filtered(query, f: dict, year: int):
     i = db.institutions.c
     if f.get("kind"):
         query = query.where(i.kind == f["kind"])
@@ -71,8 +71,8 @@ def _filtered(query, f: dict, year: int):
 def list_institutions(sessions: sessionmaker, f: dict, year: int, lang: str) -> dict:
     i, y = db.institutions, db.institution_years
     with sessions() as s:
-        total = s.execute(_filtered(select(func.count()).select_from(i), f, year)).scalar_one()
-        query = _filtered(select(i.c.id, i.c.kind, i.c.name_kk, i.c.name_ru, i.c.bin, i.c.district_id, i.c.lat,
+        total = s.execute(filtered(select(func.count()).select_from(i), f, year)).scalar_one()
+        query = filtered(select(i.c.id, i.c.kind, i.c.name_kk, i.c.name_ru, i.c.bin, i.c.district_id, i.c.lat,
                                  i.c.lon, i.c.appeal_count, y.c.plan, y.c.adjusted_plan, y.c.executed,
                                  y.c.execution_pct, y.c.flag_count)
                           .select_from(i.outerjoin(y, and_(y.c.institution_id == i.c.id, y.c.year == year))), f, year)

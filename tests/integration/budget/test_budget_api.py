@@ -1,5 +1,4 @@
 """The public API on the sample region: search in both languages, bbox, filters, validation, detail, stats."""
-from .conftest import csv_of, line  # noqa: F401
 
 API = "/api/budget/v1"
 
