@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
+from kafka.errors import KafkaConnectionError
 
 from .consumer import decode_headers
 from .errors import Problem
@@ -60,7 +61,10 @@ class DeadLetter:
 
 def open_reader(bootstrap: str) -> KafkaConsumer:
     """A group-less consumer for offsets and assign+seek reads; fails fast when no broker answers."""
-    broker_reachable(bootstrap)
+    try:
+        broker_reachable(bootstrap)
+    except ConnectionError as exc:
+        raise KafkaConnectionError(str(exc)) from exc  # answered as "Kafka unavailable" (503)
     return KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False,
                          client_id="ashyq-operator-reader", request_timeout_ms=5_000,
                          consumer_timeout_ms=1_000, max_poll_records=500)
