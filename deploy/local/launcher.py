@@ -10,6 +10,7 @@ Standard library only (Python 3.11): it runs before the virtualenv exists.
     python3 deploy/local/launcher.py status           # table of components
     python3 deploy/local/launcher.py start NAME       # one component (see `status` for names)
     python3 deploy/local/launcher.py stop NAME
+    python3 deploy/local/launcher.py kill NAME        # SIGKILL its process group (drills: a crash, no shutdown)
     python3 deploy/local/launcher.py restart-services # web services and workers
     python3 deploy/local/launcher.py migrate | bootstrap | topics
     python3 deploy/local/launcher.py logs [NAME] [-n N] [-f]
@@ -1246,6 +1247,22 @@ def stop_component(c: Component) -> None:
     c.pidfile.unlink(missing_ok=True)
 
 
+def kill_component(c: Component) -> None:
+    """A crash, not a stop: SIGKILL to the process group, no shutdown hooks; the pid file stays (start cleans up)."""
+    pid = c.pid()
+    if not c.running():
+        say(f"{c.name}: not running")
+        return
+    say(f"{c.name}: SIGKILL (pid {pid})")
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while proc_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 # --------------------------------------------------------------------------- commands
 
 def cmd_infra() -> None:
@@ -1387,7 +1404,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("install", "infra", "up", "down", "status", "migrate", "bootstrap", "topics",
                  "restart-services", "urls"):
         sub.add_parser(name)
-    for name in ("start", "stop", "restart"):
+    for name in ("start", "stop", "restart", "kill"):
         p = sub.add_parser(name)
         p.add_argument("name", choices=list(COMPONENTS))
     p = sub.add_parser("logs")
@@ -1426,6 +1443,8 @@ def main(argv: list[str] | None = None) -> int:
                 ensure_started(COMPONENTS[args.name])
             case "stop":
                 stop_component(COMPONENTS[args.name])
+            case "kill":
+                kill_component(COMPONENTS[args.name])
             case "restart":
                 stop_component(COMPONENTS[args.name])
                 ensure_started(COMPONENTS[args.name])
