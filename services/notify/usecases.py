@@ -22,27 +22,47 @@ NO_APPEAL_CONTACT = "notify has no copy of the appeal's contact (its submitted e
 
 
 def upsert_contact(sessions: sessionmaker, event: dict) -> None:
+    with transaction(sessions) as session:
+        apply_contact(session, event)
+
+
+def apply_contact(session: Session, event: dict) -> None:
     data = events.InstitutionUpserted().load(event["data"])
     values = {"institution_id": data["id"], "name_kk": data["name_kk"], "name_ru": data["name_ru"],
               "emails": data["contact_emails"], "updated_at": datetime.now(timezone.utc)}
-    with transaction(sessions) as session:
-        session.execute(insert(db.contacts).values(**values)
-                        .on_conflict_do_update(index_elements=[db.contacts.c.institution_id], set_=values))
+    session.execute(insert(db.contacts).values(**values)
+                    .on_conflict_do_update(index_elements=[db.contacts.c.institution_id], set_=values))
 
 
 def on_appeal_event(sessions: sessionmaker, renderer: Renderer, operator_mailbox: str, event: dict) -> int:
     """Queue the emails an appeal event causes, once per event; returns how many were queued."""
+    with transaction(sessions) as session:
+        return apply_appeal_event(session, renderer, operator_mailbox, event)
+
+
+def on_batch(sessions: sessionmaker, renderer: Renderer, operator_mailbox: str, batch: list[dict]) -> int:
+    """A partition's worth of events in one transaction (the consumer falls back to one by one on error)."""
+    with transaction(sessions) as session:
+        queued = 0
+        for event in batch:
+            if event["type"] == events.INSTITUTION_UPSERTED:
+                apply_contact(session, event)
+            else:
+                queued += apply_appeal_event(session, renderer, operator_mailbox, event)
+        return queued
+
+
+def apply_appeal_event(session: Session, renderer: Renderer, operator_mailbox: str, event: dict) -> int:
     name = event["type"].split(".")[-2]  # kz.ashyq.appeals.<name>.v1
     data = events.load_appeal_event(event)
-    with transaction(sessions) as session:
-        if not claim_event(session, db.processed_events, consumer=CONSUMER, event_id=event["id"]):
-            return 0
-        keep_appeal_contact(session, name, data)
-        appeal = appeal_view(session, data)
-        queued = 0
-        for planned in emails.emails_for(name, data.get("to_status")):
-            queued += queue_planned(session, renderer, event, data, appeal, planned, operator_mailbox)
-        return queued
+    if not claim_event(session, db.processed_events, consumer=CONSUMER, event_id=event["id"]):
+        return 0
+    keep_appeal_contact(session, name, data)
+    appeal = appeal_view(session, data)
+    queued = 0
+    for planned in emails.emails_for(name, data.get("to_status")):
+        queued += queue_planned(session, renderer, event, data, appeal, planned, operator_mailbox)
+    return queued
 
 
 def keep_appeal_contact(session: Session, name: str, data: dict) -> None:

@@ -28,12 +28,16 @@ def build_loops(settings: Settings) -> dict:
         if usecases.on_appeal_event(sessions, renderer, operator_mailbox, event):
             wake.set()
 
+    def on_batch(batch: list[dict]) -> None:
+        if usecases.on_batch(sessions, renderer, operator_mailbox, batch):
+            wake.set()
+
     consumer = ConsumerRunner(
         service="notify", group_id=get("ASHYQ_NOTIFY_CONSUMER_GROUP"), bootstrap=settings.kafka_bootstrap,
         topics=[topics.BUDGET_INSTITUTIONS, topics.APPEALS],
         handlers={events.INSTITUTION_UPSERTED: lambda e: usecases.upsert_contact(sessions, e),
                   **{type_: on_appeal_event for type_ in events.APPEAL_EVENTS}},
-        ignored_types=events.IGNORED, auto_offset_reset=get("ASHYQ_NOTIFY_OFFSET_RESET"),
+        ignored_types=events.IGNORED, auto_offset_reset=get("ASHYQ_NOTIFY_OFFSET_RESET"), batch_handler=on_batch,
         max_attempts=get_int("ASHYQ_CONSUMER_MAX_ATTEMPTS"))
     loops = {"consumer": consumer.run}
     for i in range(get_int("ASHYQ_NOTIFY_DELIVERY_THREADS")):
