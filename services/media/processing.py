@@ -1,7 +1,9 @@
 """Checking and re-encoding files on local disk: Pillow for photos, Debian's ffmpeg/ffprobe for videos.
 
-Every public copy is made from decoded pixels (or remuxed streams) into a fresh container, so no EXIF,
-GPS, XMP, ICC or maker notes can survive; orientation is applied to the pixels first.
+Checks are cheap and answer the uploader at once (structure, polyglots, pixel count from the header,
+ffprobe). Rendering is the expensive part and runs in the worker: every public copy is made from decoded
+pixels (or remuxed streams) into a fresh container, so no EXIF, GPS, XMP, ICC or maker notes survive;
+orientation is applied to the pixels first.
 """
 from __future__ import annotations
 
@@ -20,48 +22,55 @@ from .domain.media import (PUBLIC_MAX_SIDE, THUMBNAIL_MAX_SIDE, Limits, Rejectio
 PILLOW_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 CONTAINERS = {"video/mp4": ("mp4", "mp4"), "video/quicktime": ("mp4", "mp4"), "video/webm": ("webm", "webm")}
 FFMPEG_TIMEOUT = 600
+DRAFT_SIDE = 1536  # JPEGs decode at 1/2, 1/4 or 1/8 scale while the longest side stays at least this
+
+
+@dataclass
+class Facts:
+    width: int
+    height: int
+    duration_seconds: float | None = None
 
 
 @dataclass
 class Rendition:
-    """What processing leaves in the work folder: the public copy, its thumbnail, maybe a poster."""
-    width: int
-    height: int
+    """What rendering leaves in the work folder: the public copy, its thumbnail, maybe a poster."""
     public_path: Path
     public_type: str
     thumbnail_path: Path
-    duration_seconds: float | None = None
     poster_path: Path | None = None
 
 
-def process_photo(path: Path, mime: str, limits: Limits, workdir: Path) -> Rendition:
-    data = path.read_bytes()  # photos are bounded by the photo size limit
-    check_image_structure(mime, data)
+def check(path: Path, kind: str, mime: str, limits: Limits) -> Facts:
+    return check_photo(path, mime, limits) if kind == "photo" else check_video_file(path, mime, limits)
+
+
+def render(path: Path, kind: str, mime: str, limits: Limits, workdir: Path) -> Rendition:
+    return render_photo(path, mime, limits, workdir, "public") if kind == "photo" else \
+        render_video(path, mime, limits, workdir)
+
+
+# ----------------------------------------------------------------------------- photos
+
+def check_photo(path: Path, mime: str, limits: Limits) -> Facts:
+    """Structure (truncation, polyglots), a ZIP hidden inside, and the pixel count from the header only."""
+    check_image_structure(mime, path.read_bytes())  # photos are bounded by the photo size limit
     if zipfile.is_zipfile(path):
         raise Rejection(415, "polyglot: the file is also a ZIP archive", mime)
-    del data
-    return render_image(path, mime, limits.pixels, workdir, "public")
+    with _opened(path, mime, limits.pixels) as image:
+        width, height = image.size
+        if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # orientation turns it a quarter
+            width, height = height, width
+    return Facts(width, height)
 
 
-def render_image(path: Path, mime: str | None, max_pixels: int, workdir: Path, stem: str) -> Rendition:
-    Image.MAX_IMAGE_PIXELS = max_pixels
+def render_photo(path: Path, mime: str | None, limits: Limits, workdir: Path, stem: str) -> Rendition:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                detected = PILLOW_FORMATS.get(image.format or "")
-                if mime and detected != mime:
-                    raise Rejection(415, f"content is {image.format}, not {mime}", mime)
-                check_pixels(*image.size, max_pixels)
-                width, height = image.size
-                if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # orientation turns it a quarter
-                    width, height = height, width
-                if image.format == "JPEG":
-                    image.draft("RGB", fit_within(*image.size, PUBLIC_MAX_SIDE))  # decode at a reduced scale
-                image.load()
-                oriented = ImageOps.exif_transpose(image)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise Rejection(422, f"decompression bomb: {exc}", mime)
+        with _opened(path, mime, limits.pixels) as image:
+            if image.format == "JPEG":
+                image.draft("RGB", fit_within(*image.size, DRAFT_SIDE))
+            image.load()
+            oriented = ImageOps.exif_transpose(image)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise truncated(mime or "image", str(exc)[:200])
     has_alpha = oriented.mode in ("RGBA", "LA", "PA") or "transparency" in oriented.info
@@ -73,8 +82,37 @@ def render_image(path: Path, mime: str | None, max_pixels: int, workdir: Path, s
         public.save(public_path, "JPEG", quality=85)
     thumbnail_path = workdir / f"{stem}-thumb.jpg"
     _flatten(_clean(public, THUMBNAIL_MAX_SIDE)).save(thumbnail_path, "JPEG", quality=80)
-    return Rendition(width=width, height=height, public_path=public_path,
-                     public_type="image/png" if has_alpha else "image/jpeg", thumbnail_path=thumbnail_path)
+    return Rendition(public_path=public_path, public_type="image/png" if has_alpha else "image/jpeg",
+                     thumbnail_path=thumbnail_path)
+
+
+class _opened:
+    """Image.open with the decompression-bomb guard as errors, and the content's format checked."""
+
+    def __init__(self, path: Path, mime: str | None, max_pixels: int):
+        self.path, self.mime, self.max_pixels = path, mime, max_pixels
+        self.image = None
+
+    def __enter__(self) -> Image.Image:
+        Image.MAX_IMAGE_PIXELS = self.max_pixels
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                self.image = Image.open(self.path)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise Rejection(422, f"decompression bomb: {exc}", self.mime)
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise truncated(self.mime or "image", str(exc)[:200])
+        detected = PILLOW_FORMATS.get(self.image.format or "")
+        if self.mime and detected != self.mime:
+            self.image.close()
+            raise Rejection(415, f"content is {self.image.format}, not {self.mime}", self.mime)
+        check_pixels(*self.image.size, self.max_pixels)
+        return self.image
+
+    def __exit__(self, *exc) -> None:
+        if self.image is not None:
+            self.image.close()
 
 
 def _clean(image: Image.Image, max_side: int) -> Image.Image:
@@ -94,6 +132,8 @@ def _flatten(image: Image.Image) -> Image.Image:
     return background
 
 
+# ----------------------------------------------------------------------------- videos
+
 def probe_video(path: Path) -> dict:
     result = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
                              str(path)], capture_output=True, timeout=120)
@@ -102,8 +142,13 @@ def probe_video(path: Path) -> dict:
     return json.loads(result.stdout or b"{}")
 
 
-def process_video(path: Path, mime: str, limits: Limits, workdir: Path) -> Rendition:
+def check_video_file(path: Path, mime: str, limits: Limits) -> Facts:
     facts = check_video(mime, probe_video(path), limits.video_seconds)
+    return Facts(facts["width"], facts["height"], facts["duration_seconds"])
+
+
+def render_video(path: Path, mime: str, limits: Limits, workdir: Path) -> Rendition:
+    facts = check_video_file(path, mime, limits)
     extension, container = CONTAINERS[mime]
     public_path = workdir / f"public.{extension}"
     _ffmpeg(["-i", str(path), "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy",
@@ -112,13 +157,11 @@ def process_video(path: Path, mime: str, limits: Limits, workdir: Path) -> Rendi
              *(["-movflags", "+faststart"] if container == "mp4" else []), "-f", container, str(public_path)],
             mime)
     frame = workdir / "frame.png"
-    at = min(1.0, facts["duration_seconds"] / 2)
+    at = min(1.0, (facts.duration_seconds or 0) / 2)
     _ffmpeg(["-ss", f"{at:.3f}", "-i", str(path), "-frames:v", "1", "-map_metadata", "-1", str(frame)], mime)
-    poster = render_image(frame, "image/png", 1 << 31, workdir, "poster")
-    return Rendition(width=facts["width"], height=facts["height"], public_path=public_path,
-                     public_type="video/webm" if container == "webm" else "video/mp4",
-                     thumbnail_path=poster.thumbnail_path, duration_seconds=facts["duration_seconds"],
-                     poster_path=poster.public_path)
+    poster = render_photo(frame, "image/png", Limits(0, 0, 1 << 31, 0), workdir, "poster")
+    return Rendition(public_path=public_path, public_type="video/webm" if container == "webm" else "video/mp4",
+                     thumbnail_path=poster.thumbnail_path, poster_path=poster.public_path)
 
 
 def _ffmpeg(args: list[str], mime: str) -> None:

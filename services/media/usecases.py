@@ -3,6 +3,10 @@
 Files are checked on local disk in a temporary folder; MinIO holds the original (private), the public copy
 and the thumbnail; the database row follows the states uploading -> quarantined -> stored | rejected, and
 every move past quarantine is a conditional update, so one upload is processed and announced exactly once.
+
+A direct upload is answered once its bytes are in MinIO and the cheap checks passed (type, structure,
+polyglots, pixel count, ffprobe): state `quarantined`. The worker's renderers then make the public copy
+and thumbnail (`stored`). A presigned upload is checked and rendered in one go by whoever claims it.
 """
 from __future__ import annotations
 
@@ -44,7 +48,8 @@ def now() -> datetime:
 
 def upload_direct(ctx: MediaContext, chunks: Iterator[bytes], *, content_length: int | None) -> dict:
     """Stream one multipart file into the originals bucket while keeping a local copy to check; answer with
-    the stored media, or raise a Problem (413/415/422 with the reason, 503 with nothing left behind)."""
+    the quarantined media (rendered next by the worker), or raise a Problem (413/415/422 with the reason,
+    503 with nothing left behind)."""
     head, rest = read_head(chunks, sniff.HEAD_BYTES)
     media_id = _new_row(ctx, upload_path="direct", expires_in=timedelta(hours=1))
     detected = sniff.detect(head)
@@ -79,12 +84,14 @@ def upload_direct(ctx: MediaContext, chunks: Iterator[bytes], *, content_length:
         _quarantine(ctx, media_id, kind=detected.kind, mime=detected.mime, size=reader.size,
                     sha256=reader.sha256.hexdigest())
         try:
-            _check_and_store(ctx, media_id, original, detected, workdir, original_in_place=True)
+            facts = processing.check(original, detected.kind, detected.mime, ctx.limits)
         except Rejection as rejection:
+            _reject(ctx, media_id, rejection, objects=[(ORIGINALS, media_id)])
             raise _problem(media_id, rejection)
         except Exception as exc:
-            _forget(ctx, media_id, objects=_all_objects(media_id))
+            _forget(ctx, media_id, objects=[(ORIGINALS, media_id)])
             raise _unavailable_or(exc)
+    _ready_for_rendering(ctx, media_id, facts)
     return get_media(ctx, media_id)
 
 
@@ -182,7 +189,16 @@ def _check_presigned(ctx: MediaContext, media_id: str, key: str, workdir: Path) 
     with transaction(ctx.sessions) as session:
         session.execute(update(db.media).where(db.media.c.id == media_id).values(
             kind=detected.kind, content_type=detected.mime, size=size, sha256=sha256, updated_at=now()))
-    _check_and_store(ctx, media_id, original, detected, workdir, original_in_place=False)
+    source = (QUARANTINE, key)
+    try:
+        facts = processing.check(original, detected.kind, detected.mime, ctx.limits)
+        rendition = processing.render(original, detected.kind, detected.mime, ctx.limits, workdir)
+    except Rejection as rejection:
+        _reject(ctx, media_id, rejection, objects=[source])
+        raise
+    ctx.storage.copy(ORIGINALS, media_id, *source)
+    _store(ctx, media_id, facts, rendition)
+    _remove_quietly(ctx, [source])
 
 
 def _digest(path: Path) -> tuple[str, bytes]:
@@ -195,47 +211,61 @@ def _digest(path: Path) -> tuple[str, bytes]:
     return digest.hexdigest(), head
 
 
-# ----------------------------------------------------------------------------- checking and storing
+# ----------------------------------------------------------------------------- rendering and storing
 
-def _check_and_store(ctx: MediaContext, media_id: str, original: Path, detected: sniff.Detected, workdir: Path,
-                     *, original_in_place: bool) -> None:
-    """Check the local copy; store the public copy and thumbnail; record `stored` with its event.
-    A Rejection is recorded (objects deleted) and re-raised; other errors leave the row quarantined."""
-    source = (ORIGINALS, media_id) if original_in_place else (QUARANTINE, PRESIGNED_PREFIX + media_id)
+def render_next(ctx: MediaContext) -> bool:
+    """Take one checked direct upload waiting in quarantine and make its public copy and thumbnail.
+    False when there is none. Several renderers may run: SKIP LOCKED gives each its own row."""
+    with transaction(ctx.sessions) as session:
+        row = session.execute(
+            select(db.media.c.id, db.media.c.kind, db.media.c.content_type)
+            .where(db.media.c.state == State.QUARANTINED.value, db.media.c.claimed_at.is_(None))
+            .order_by(db.media.c.created_at).limit(1).with_for_update(skip_locked=True)).first()
+        if row is None:
+            return False
+        session.execute(update(db.media).where(db.media.c.id == row.id).values(claimed_at=now()))
+    original = [(ORIGINALS, row.id)]
     try:
-        if detected.kind == "photo":
-            rendition = processing.process_photo(original, detected.mime, ctx.limits, workdir)
-        else:
-            rendition = processing.process_video(original, detected.mime, ctx.limits, workdir)
-    except Rejection as rejection:
-        _reject(ctx, media_id, rejection, objects=[source])
+        with tempfile.TemporaryDirectory(prefix="ashyq-media-") as tmp:
+            workdir = Path(tmp)
+            ctx.storage.download(ORIGINALS, row.id, workdir / "original")
+            try:
+                facts = processing.check(workdir / "original", row.kind, row.content_type, ctx.limits)
+                rendition = processing.render(workdir / "original", row.kind, row.content_type, ctx.limits, workdir)
+            except Rejection as rejection:
+                _reject(ctx, row.id, rejection, objects=original)
+                return True
+            _store(ctx, row.id, facts, rendition)
+    except Exception:
+        _release(ctx, row.id)
         raise
-    extension = rendition.public_path.suffix
-    public_key, thumbnail_key = f"{media_id}/public{extension}", f"{media_id}/thumbnail.jpg"
+    return True
+
+
+def _store(ctx: MediaContext, media_id: str, facts: processing.Facts, rendition: processing.Rendition) -> None:
+    """Put the public copy, thumbnail and poster in MinIO, then record `stored` and its event (once)."""
+    public_key = f"{media_id}/public{rendition.public_path.suffix}"
+    thumbnail_key = f"{media_id}/thumbnail.jpg"
     poster_key = f"{media_id}/poster.jpg" if rendition.poster_path else None
     ctx.storage.put_file(PUBLIC, public_key, rendition.public_path, rendition.public_type)
     ctx.storage.put_file(PUBLIC, thumbnail_key, rendition.thumbnail_path, "image/jpeg")
     if poster_key:
         ctx.storage.put_file(PUBLIC, poster_key, rendition.poster_path, "image/jpeg")
-    if not original_in_place:
-        ctx.storage.copy(ORIGINALS, media_id, *source)
     with transaction(ctx.sessions) as session:
         row = session.execute(
             update(db.media).where(db.media.c.id == media_id, db.media.c.state == State.QUARANTINED.value)
-            .values(state=State.STORED.value, width=rendition.width, height=rendition.height,
-                    duration_seconds=rendition.duration_seconds, original_key=media_id, public_key=public_key,
+            .values(state=State.STORED.value, width=facts.width, height=facts.height,
+                    duration_seconds=facts.duration_seconds, original_key=media_id, public_key=public_key,
                     public_type=rendition.public_type, thumbnail_key=thumbnail_key, poster_key=poster_key,
                     expires_at=None, updated_at=now())
             .returning(db.media)).first()
         if row is None:
-            return  # no longer ours (cleaned up as stuck): its objects go with it
+            return  # stored or rejected meanwhile by someone else: nothing more to say
         topic, key, event = events.media_event(events.MEDIA_STORED, events.MediaStoredV1(), media_id, {
             "media_id": media_id, "kind": row.kind, "content_type": row.content_type, "size": row.size,
             "sha256": row.sha256, "width": row.width, "height": row.height,
             "duration_seconds": row.duration_seconds, "public_key": public_key, "thumbnail_key": thumbnail_key})
         add_to_outbox(session, db.outbox, topic=topic, key=key, event=event)
-    if not original_in_place:
-        _remove_quietly(ctx, [source])
     log(logger, logging.INFO, "media stored", media_id=media_id, kind=row.kind, size=row.size)
 
 
@@ -256,6 +286,25 @@ def _quarantine(ctx: MediaContext, media_id: str, *, kind: str, mime: str, size:
                                 sha256=sha256, claimed_at=now(), updated_at=now()))
 
 
+def _ready_for_rendering(ctx: MediaContext, media_id: str, facts: processing.Facts) -> None:
+    """Checked: the worker's renderers may take it (claimed_at empty)."""
+    with transaction(ctx.sessions) as session:
+        session.execute(update(db.media).where(db.media.c.id == media_id, db.media.c.state == State.QUARANTINED.value)
+                        .values(width=facts.width, height=facts.height, duration_seconds=facts.duration_seconds,
+                                claimed_at=None, updated_at=now()))
+
+
+def _release(ctx: MediaContext, media_id: str) -> None:
+    """A render failed for a reason of ours (MinIO, database): another renderer takes it later."""
+    try:
+        with transaction(ctx.sessions) as session:
+            session.execute(update(db.media).where(db.media.c.id == media_id,
+                                                   db.media.c.state == State.QUARANTINED.value)
+                            .values(claimed_at=None, updated_at=now()))
+    except Exception as exc:  # the cleanup loop releases stuck rows
+        logger.warning("could not release %s: %s", media_id, type(exc).__name__)
+
+
 def _unclaim(ctx: MediaContext, media_id: str) -> None:
     try:
         with transaction(ctx.sessions) as session:
@@ -267,7 +316,8 @@ def _unclaim(ctx: MediaContext, media_id: str) -> None:
 
 
 def _reject(ctx: MediaContext, media_id: str, rejection: Rejection, objects: list[tuple[str, str]] = ()) -> None:
-    """Record the refusal and its event (once), then delete whatever the upload left in MinIO."""
+    """Delete whatever the upload left in MinIO, then record the refusal and its event (once)."""
+    _remove_quietly(ctx, objects)
     with transaction(ctx.sessions) as session:
         row = session.execute(
             update(db.media).where(db.media.c.id == media_id,
@@ -279,7 +329,6 @@ def _reject(ctx: MediaContext, media_id: str, rejection: Rejection, objects: lis
             topic, key, event = events.media_event(events.MEDIA_REJECTED, events.MediaRejectedV1(), media_id,
                                                    {"media_id": media_id, "reason": rejection.reason})
             add_to_outbox(session, db.outbox, topic=topic, key=key, event=event)
-    _remove_quietly(ctx, objects)
     log(logger, logging.INFO, "media rejected", media_id=media_id, reason=rejection.reason)
 
 
@@ -391,8 +440,8 @@ def clean_up(ctx: MediaContext, *, batch: int = 50) -> int:
         if row.upload_path == "presigned":
             _unclaim(ctx, row.id)
             process_presigned(ctx, row.id)
-        else:  # the request that was checking it is gone; its client got no answer
-            _reject(ctx, row.id, Rejection(422, "processing interrupted"), objects=_all_objects(row.id))
+        else:  # its renderer (or the request checking it) died: the bytes are safe in MinIO, render again
+            _release(ctx, row.id)
         handled += 1
     for row in expired:
         key = PRESIGNED_PREFIX + row.id

@@ -1,4 +1,5 @@
-"""The media worker: outbox relay, MinIO's upload notifications, appeals' events, and the cleanup loop."""
+"""The media worker: outbox relay, renderers of public copies, MinIO's upload notifications, appeals' events,
+and the cleanup loop."""
 from __future__ import annotations
 
 import logging
@@ -27,6 +28,18 @@ def cleanup_loop(ctx: MediaContext, interval: float):
     return run
 
 
+def render_loop(ctx: MediaContext):
+    def run(stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                if not usecases.render_next(ctx):
+                    stop.wait(0.2)
+            except Exception as exc:  # MinIO or the database away: the row was released, try again soon
+                logger.warning("rendering paused: %s: %s", type(exc).__name__, exc)
+                stop.wait(1.0)
+    return run
+
+
 def build_loops(settings: Settings) -> dict:
     engine = make_engine(settings.database_url)
     ctx = build_context(make_session_factory(engine))
@@ -44,7 +57,9 @@ def build_loops(settings: Settings) -> dict:
         handlers={events.MINIO_OBJECT_CREATED: lambda e: usecases.on_minio_event(ctx, e)},
         ignored_types=(events.MINIO_OTHER,), max_attempts=get_int("ASHYQ_CONSUMER_MAX_ATTEMPTS"))
     return {"outbox-relay": relay.run, "appeals-consumer": appeals.run, "upload-consumer": uploads.run,
-            "cleanup": cleanup_loop(ctx, float(get("ASHYQ_MEDIA_CLEANUP_SECONDS")))}
+            "cleanup": cleanup_loop(ctx, float(get("ASHYQ_MEDIA_CLEANUP_SECONDS"))),
+            # Two renderers: Pillow and ffmpeg work outside the GIL, so two photos render at once.
+            "renderer-1": render_loop(ctx), "renderer-2": render_loop(ctx)}
 
 
 def main() -> None:

@@ -31,7 +31,11 @@ def test_a_citizens_photo_is_public_without_its_location_and_its_original_is_evi
 
     assert response.status_code == 201, response.text
     media = response.json()
-    assert media["state"] == "stored" and media["sha256"] == hashlib.sha256(photo).hexdigest()
+    assert media["state"] == "quarantined" and media["sha256"] == hashlib.sha256(photo).hexdigest()
+
+    def stored():
+        return requests.get(f"{API}/media/{media['id']}", timeout=5).json()["state"] == "stored"
+    wait_for(stored, timeout=30, what="the worker to render the public copy")
     public = requests.get(f"{API}/media/{media['id']}/content", timeout=10)  # follows the redirect to MinIO
     assert public.status_code == 200 and public.url.startswith("http://localhost:9000/media-public/")
     with Image.open(io.BytesIO(public.content)) as image:

@@ -10,6 +10,8 @@ from services.media import db, usecases
 from services.media.domain.media import Limits
 from services.media.storage import Storage, make_client, make_public_client
 
+from tests.support.polling import wait_for
+
 from .media_samples import (decompression_bomb, exif_of, html, jpeg_with_gps, png, svg, truncated_jpeg, video, webp,
                             zip_jpeg_polyglot)
 
@@ -19,6 +21,14 @@ UPLOADS = "/api/media/v1/uploads"
 def upload(client, data: bytes, filename: str, headers=None, content_type="image/jpeg"):
     return client.post(UPLOADS, data={"file": (io.BytesIO(data), filename, content_type)},
                        headers=headers or {}, content_type="multipart/form-data")
+
+
+def stored(client, media_id: str) -> dict:
+    """Direct uploads are answered when checked (quarantined); the worker renders them, then they are stored."""
+    def probe():
+        media = client.get(f"/api/media/v1/media/{media_id}").get_json()
+        return media if media["state"] == "stored" else None
+    return wait_for(probe, timeout=30, what=f"media {media_id} to be rendered and stored")
 
 
 def follow(client, path: str, headers=None) -> bytes:
@@ -38,9 +48,11 @@ def test_a_phone_photo_comes_back_without_gps_camera_or_any_metadata_and_its_ori
 
     assert response.status_code == 201, response.get_json()
     media = response.get_json()
-    assert media["state"] == "stored" and media["kind"] == "photo" and media["content_type"] == "image/jpeg"
+    assert media["state"] == "quarantined" and media["kind"] == "photo" and media["content_type"] == "image/jpeg"
     assert media["sha256"] == hashlib.sha256(original).hexdigest()
     assert (media["width"], media["height"], media["size"]) == (800, 1200, len(original))  # orientation applied
+    assert client.get(f"/api/media/v1/media/{media['id']}/content").status_code == 409  # nothing public yet
+    assert stored(client, media["id"])["sha256"] == media["sha256"]
 
     public = follow(client, f"/api/media/v1/media/{media['id']}/content")
     assert b"Exif" not in public and b"Samsung" not in public and b"xmpmeta" not in public
@@ -57,17 +69,20 @@ def test_a_phone_photo_comes_back_without_gps_camera_or_any_metadata_and_its_ori
     assert client.get(f"/api/media/v1/media/{media['id']}").get_json()["sha256"] == media["sha256"]
 
 
-def test_large_photos_are_scaled_to_2048_pixels(client, operator):
+def test_large_photos_are_scaled_to_at_most_2048_pixels(client, operator):
     response = upload(client, jpeg_with_gps(size=(4000, 3000), orientation=1), "big.jpg", operator)
     assert response.status_code == 201
+    stored(client, response.get_json()["id"])
     public = follow(client, f"/api/media/v1/media/{response.get_json()['id']}/content")
-    assert Image.open(io.BytesIO(public)).size == (2048, 1536)
+    width, height = Image.open(io.BytesIO(public)).size
+    assert 1536 <= width <= 2048 and width * 3 == height * 4
 
 
 def test_a_png_named_jpg_is_stored_as_the_png_it_is(client, operator):
     response = upload(client, png(alpha=True), "holiday.jpg", operator)
     assert response.status_code == 201
     assert response.get_json()["content_type"] == "image/png"
+    stored(client, response.get_json()["id"])
     public = follow(client, f"/api/media/v1/media/{response.get_json()['id']}/content")
     assert Image.open(io.BytesIO(public)).format == "PNG"
 
@@ -114,6 +129,7 @@ def test_an_mp4_named_jpg_is_stored_as_a_video_without_its_metadata(client, oper
     media = response.get_json()
     assert (media["kind"], media["content_type"], media["width"], media["height"]) == ("video", "video/mp4", 320, 240)
     assert 1.9 <= media["duration_seconds"] <= 2.2
+    stored(client, media["id"])
     public = follow(client, f"/api/media/v1/media/{media['id']}/content")
     assert b"secret place" not in public and b"+53.2833" not in public and b"camera 2" not in public
     assert Image.open(io.BytesIO(follow(client, f"/api/media/v1/media/{media['id']}/thumbnail"))).size == (320, 240)

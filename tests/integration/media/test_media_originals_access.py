@@ -25,6 +25,8 @@ def test_staff_see_originals_only_of_appeals_about_their_institution(client, ope
     response = client.post("/api/media/v1/uploads", data={"file": (io.BytesIO(jpeg_with_gps()), "p.jpg")},
                            headers=operator, content_type="multipart/form-data")
     media_id = response.get_json()["id"]
+    wait_for(lambda: client.get(f"/api/media/v1/media/{media_id}").get_json()["state"] == "stored",
+             what="the photo to be rendered")
     school, other = f"school-{uuid.uuid4().hex[:8]}", f"school-{uuid.uuid4().hex[:8]}"
     original = f"/api/media/v1/media/{media_id}/original"
 
