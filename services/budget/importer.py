@@ -104,17 +104,22 @@ def validate_rows(session, rows: list) -> list[dict]:
     result = []
     for number, r, valid in loaded:
         if "institution_bin" in r and r["institution_bin"] not in institutions:
-            errors.append({"row": number, "field": "institution_bin",
-                           "reason": f"unknown institution BIN {r['institution_bin']}"})
+            errors.append({"row": number, "field": "institution_bin", "reason": {
+                "kk": f"{r['institution_bin']} БСН-і бар мекеме белгісіз", "ru": f"учреждение с БИН {r['institution_bin']} неизвестно",
+                "en": f"unknown institution BIN {r['institution_bin']}"}})
             valid = False
         if "specific" in r and r["specific"] not in specifics:
-            errors.append({"row": number, "field": "specific", "reason": f"unknown specific {r['specific']}"})
+            errors.append({"row": number, "field": "specific", "reason": {
+                "kk": f"{r['specific']} ерекшелігі белгісіз", "ru": f"неизвестная специфика {r['specific']}",
+                "en": f"unknown specific {r['specific']}"}})
             valid = False
         if not valid:
             continue
         key = (r["institution_bin"], r["year"], r["program_code"], r["specific"])
         if key in seen:
-            errors.append({"row": number, "field": None, "reason": f"the same line as row {seen[key]}"})
+            errors.append({"row": number, "field": None, "reason": {
+                "kk": f"{seen[key]}-жолмен бірдей жол", "ru": f"та же строка, что и строка {seen[key]}",
+                "en": f"the same line as row {seen[key]}"}})
             continue
         seen[key] = number
         iid, kind = institutions[r["institution_bin"]]

@@ -38,10 +38,12 @@ def test_a_file_with_bad_rows_is_rejected_whole_and_every_bad_row_is_listed(clie
 
 def test_an_unknown_bin_is_reported_with_its_row(client, new_institution):
     inst = new_institution()
-    response = post_csv(client, csv_of([line(inst["bin"]), line("990000000000")]))
+    response = post_csv(client, csv_of([line(inst["bin"]), line("990000000000")]), **{"Accept-Language": "ru"})
     assert response.status_code == 422
     assert response.get_json()["errors"] == [
-        {"row": 2, "field": "institution_bin", "reason": "unknown institution BIN 990000000000"}]
+        {"row": 2, "field": "institution_bin", "reason": "учреждение с БИН 990000000000 неизвестно"}]
+    kazakh = post_csv(client, csv_of([line("990000000000")])).get_json()["errors"][0]["reason"]
+    assert kazakh == "990000000000 БСН-і бар мекеме белгісіз"
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(client, sessions, new_institution):
