@@ -26,6 +26,7 @@ from services.common.db import transaction
 
 from . import db
 from .checks import require_known_institution
+from .usecases import forget_holiday_calendar
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both cases take the same time.
@@ -166,11 +167,13 @@ def put_holiday(sessions: sessionmaker, day: date, name: str) -> dict:
     with transaction(sessions) as session:
         stmt = insert(db.holidays).values(day=day, name=name)
         session.execute(stmt.on_conflict_do_update(index_elements=[db.holidays.c.day], set_={"name": name}))
+    forget_holiday_calendar()
     return {"day": day, "name": name}
 
 
 def delete_holiday(sessions: sessionmaker, day: date) -> None:
     with transaction(sessions) as session:
         deleted = session.execute(db.holidays.delete().where(db.holidays.c.day == day)).rowcount
+    forget_holiday_calendar()
     if not deleted:
         raise Problem(404, {"kk": "Мереке табылмады", "ru": "Праздник не найден", "en": "no such holiday"})

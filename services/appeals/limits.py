@@ -25,26 +25,24 @@ class SubmitLimits:
     def _key(bucket: str, subject: str) -> str:
         return f"appeals:rl:{bucket}:{hashlib.sha256(subject.encode()).hexdigest()[:32]}"  # no raw IPs or emails
 
-    def hit_ip(self, ip: str) -> None:
-        limit, window = self.per_ip
-        key = self._key("submit-ip", ip)
+    def check(self, ip: str, email: str | None) -> None:
+        """Count this request against the IP; refuse when the IP or the email is over its limit (one round trip)."""
+        ip_limit, ip_window = self.per_ip
+        ip_key = self._key("submit-ip", ip)
+        email_key = self._key("submit-email", email.strip().lower()) if email else None
         with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window, nx=True)
-            pipe.ttl(key)
-            count, _, ttl = pipe.execute()
-        if count > limit:
-            raise _too_many(max(int(ttl), 1))
-
-    def check_email(self, email: str) -> None:
-        limit, _ = self.per_email
-        key = self._key("submit-email", email.strip().lower())
-        with self.redis.pipeline(transaction=False) as pipe:
-            pipe.get(key)
-            pipe.ttl(key)
-            count, ttl = pipe.execute()
-        if count is not None and int(count) >= limit:
-            raise _too_many(max(int(ttl), 1))
+            pipe.incr(ip_key)
+            pipe.expire(ip_key, ip_window, nx=True)
+            pipe.ttl(ip_key)
+            if email_key:
+                pipe.get(email_key)
+                pipe.ttl(email_key)
+            results = pipe.execute()
+        ip_count, _, ip_ttl = results[:3]
+        if ip_count > ip_limit:
+            raise _too_many(max(int(ip_ttl), 1))
+        if email_key and results[3] is not None and int(results[3]) >= self.per_email[0]:
+            raise _too_many(max(int(results[4]), 1))
 
     def count_email(self, email: str) -> None:
         _, window = self.per_email

@@ -126,7 +126,9 @@ def test_an_overdue_appeal_is_published_once_and_escalated():
         escalated = post(f"/operator/appeals/{receipt['id']}/escalate", OPERATOR,
                          {"reason": "Передано в департамент по противодействию коррупции"})
         assert escalated.json()["status"] == "escalated"
-        changes = events.wait_for_type(receipt["id"], "appeal_status_changed")
+        wait_for(lambda: any(e["data"].get("to_status") == "escalated" for e in events.of(receipt["id"])),
+                 what="the escalation event")
+        changes = [e for e in events.of(receipt["id"]) if e["type"].endswith("appeal_status_changed.v1")]
         assert ["overdue", "escalated"] == [e["data"]["to_status"] for e in changes][-2:]
         assert {e["data"]["actor"] for e in changes} <= {"system", "operator"}
         assert len([e for e in events.of(receipt["id"]) if e["type"].endswith("appeal_overdue.v1")]) == 1

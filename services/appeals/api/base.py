@@ -23,10 +23,7 @@ def client_ip() -> str:
 
 def enforce_submit_limits(email: str | None) -> None:
     """Per client IP (every request), then per applicant email (accepted appeals): 429 with Retry-After."""
-    limits = ctx().submit_limits
-    limits.hit_ip(client_ip())
-    if email:
-        limits.check_email(email)
+    ctx().submit_limits.check(client_ip(), email)
 
 
 def count_accepted(email: str) -> None:
