@@ -42,7 +42,7 @@ def submit(body: dict, headers: dict | None = None) -> requests.Response:
     def attempt():
         response = requests.post(f"{API}/appeals", json=body, headers=headers or {}, timeout=10)
         return response if response.status_code != 422 else None
-    return wait_for(attempt, what="appeals to learn the institution and media")
+    return wait_for(attempt, timeout=60, interval=0.2, what="appeals to learn the institution and media")
 
 
 def staff_headers(institution_id: str) -> dict:
@@ -61,7 +61,8 @@ def track(ticket: str, token: str) -> dict:
 
 
 def wait_status(ticket: str, token: str, status: str) -> dict:
-    return wait_for(lambda: (view := track(ticket, token))["status"] == status and view,
+    # Delivery waits for notify's email: generous, the shared machine is often busy.
+    return wait_for(lambda: (view := track(ticket, token))["status"] == status and view, timeout=60, interval=0.2,
                     what=f"{ticket} to become {status}")
 
 
@@ -84,7 +85,7 @@ class AppealEvents:
 
     def wait_for_type(self, appeal_id: str, short_type: str) -> list[dict]:
         return wait_for(lambda: [e for e in self.of(appeal_id) if e["type"].split(".")[3] == short_type],
-                        what=f"{short_type} about {appeal_id}")
+                        timeout=60, what=f"{short_type} about {appeal_id}")
 
     def close(self) -> None:
         self.consumer.close()
