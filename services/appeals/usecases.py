@@ -12,6 +12,7 @@ import uuid
 from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,13 +42,26 @@ def submit_appeal(sessions: sessionmaker, body: dict, *, public_url: str, now: d
     """Register an appeal: the appeal, its first history entry and its event commit together, or nothing does.
 
     Intake is the hot path: it reads what it needs in one statement and writes in one (a few round trips).
+    Concurrent requests with the same Idempotency-Key meet at the key's primary key: the later one waits for
+    the earlier one's commit, fails as a whole, and answers with the stored receipt.
     """
     fingerprint = request_fingerprint(body)
+    try:
+        return _submit(sessions, body, fingerprint, public_url=public_url, now=now,
+                       idempotency_key=idempotency_key, source=source)
+    except IntegrityError as error:
+        if not idempotency_key or "idempotency_keys_pkey" not in str(error.orig):
+            raise
+    with sessions() as session:
+        earlier = session.execute(select(db.idempotency_keys.c.request_hash, db.idempotency_keys.c.response)
+                                  .where(db.idempotency_keys.c.key == idempotency_key)).one()
+    return _replay(earlier.request_hash, earlier.response, fingerprint)
+
+
+def _submit(sessions: sessionmaker, body: dict, fingerprint: str, *, public_url: str, now: datetime,
+            idempotency_key: str | None, source: str) -> dict:
     today = almaty_day(now)
     with transaction(sessions) as session:
-        if idempotency_key:
-            # Serialise concurrent requests with the same key: the second waits for the first's commit.
-            session.execute(select(func.pg_advisory_xact_lock(func.hashtext(idempotency_key))))
         known, sequence, earlier_hash, earlier = session.execute(_INTAKE_READ, {
             "institution_id": body["institution_id"], "key": idempotency_key}).one()
         if earlier is not None:

@@ -134,6 +134,8 @@ def _appeal_body(form) -> dict:
             location = {"lat": float(form["lat"]), "lon": float(form["long"])}
         except ValueError:
             raise Problem(400, "lat and long must be numbers")
+        if not (-90 <= location["lat"] <= 90 and -180 <= location["lon"] <= 180):  # also refuses nan
+            raise Problem(400, "lat must be within -90..90 and long within -180..180")
     if not institution_id:
         if location is None:
             raise Problem(400, "attribute[institution_id] or lat and long are required")
