@@ -9,7 +9,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDeco
 
 from services.common.errors import Problem
 
-READ_SIZE = 256 * 1024
+READ_SIZE = 1024 * 1024
 FIELD = "file"
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.common.db import add_to_outbox, claim_event, transaction
@@ -46,12 +46,19 @@ def now() -> datetime:
 
 # ----------------------------------------------------------------------------- direct uploads
 
+def new_media_id() -> str:
+    return str(uuid.uuid4())
+
+
 def upload_direct(ctx: MediaContext, chunks: Iterator[bytes], *, content_length: int | None) -> dict:
     """Stream one multipart file into the originals bucket while keeping a local copy to check; answer with
     the quarantined media (rendered next by the worker), or raise a Problem (413/415/422 with the reason,
-    503 with nothing left behind)."""
+    503 with nothing left behind).
+
+    While the request runs, it is the `uploading` state: the row is written only once the original is in
+    MinIO and checked, so a failure of MinIO (or of this process) can never leave a row without its object."""
     head, rest = read_head(chunks, sniff.HEAD_BYTES)
-    media_id = _new_row(ctx, upload_path="direct", expires_in=timedelta(hours=1))
+    media_id = new_media_id()
     detected = sniff.detect(head)
     try:
         if not head:
@@ -62,37 +69,49 @@ def upload_direct(ctx: MediaContext, chunks: Iterator[bytes], *, content_length:
         if content_length and content_length > limit + MULTIPART_OVERHEAD:
             raise too_large(detected.kind, limit)  # known from the header: refused before reading on
     except Rejection as rejection:
-        _reject(ctx, media_id, rejection)
-        raise _problem(media_id, rejection)
+        raise _refused(ctx, media_id, rejection, detected)
+    original_object = [(ORIGINALS, media_id)]
     with tempfile.TemporaryDirectory(prefix="ashyq-media-") as tmp:
-        workdir = Path(tmp)
-        original = workdir / "original"
+        original = Path(tmp) / "original"
         try:
             with open(original, "wb") as copy:
                 reader = TeeReader(head, rest, copy, limit)
                 ctx.storage.put_stream(ORIGINALS, media_id, reader, detected.mime)
-        except TooLarge:
-            rejection = too_large(detected.kind, limit)
-            _reject(ctx, media_id, rejection)  # the multipart upload was aborted: no object exists
-            raise _problem(media_id, rejection)
-        except Exception as exc:
-            _forget(ctx, media_id, objects=[(ORIGINALS, media_id)])
-            raise _unavailable_or(exc)
-        if reader.size == 0:
-            _reject(ctx, media_id, empty(), objects=[(ORIGINALS, media_id)])
-            raise _problem(media_id, empty())
-        _quarantine(ctx, media_id, kind=detected.kind, mime=detected.mime, size=reader.size,
-                    sha256=reader.sha256.hexdigest())
-        try:
             facts = processing.check(original, detected.kind, detected.mime, ctx.limits)
+        except TooLarge:  # the multipart upload to MinIO was aborted: no object exists
+            raise _refused(ctx, media_id, too_large(detected.kind, limit), detected)
         except Rejection as rejection:
-            _reject(ctx, media_id, rejection, objects=[(ORIGINALS, media_id)])
-            raise _problem(media_id, rejection)
-        except Exception as exc:
-            _forget(ctx, media_id, objects=[(ORIGINALS, media_id)])
+            _remove_quietly(ctx, original_object)
+            raise _refused(ctx, media_id, rejection, detected, size=reader.size, sha256=reader.sha256.hexdigest())
+        except Exception as exc:  # MinIO down, client gone: nothing may stay behind
+            _remove_quietly(ctx, original_object)
             raise _unavailable_or(exc)
-    _ready_for_rendering(ctx, media_id, facts)
+    try:
+        with transaction(ctx.sessions) as session:
+            session.execute(db.media.insert().values(
+                id=media_id, state=State.QUARANTINED.value, upload_path="direct", kind=detected.kind,
+                content_type=detected.mime, size=reader.size, sha256=reader.sha256.hexdigest(),
+                width=facts.width, height=facts.height, duration_seconds=facts.duration_seconds,
+                original_key=None, claimed_at=None))  # claimed_at empty: ready for the worker's renderers
+    except Exception as exc:
+        _remove_quietly(ctx, original_object)
+        raise _unavailable_or(exc)
     return get_media(ctx, media_id)
+
+
+def _refused(ctx: MediaContext, media_id: str, rejection: Rejection, detected: sniff.Detected, *,
+             size: int | None = None, sha256: str | None = None) -> Problem:
+    """Record a refused direct upload (a rejected row and its event, no object) and the client's answer."""
+    with transaction(ctx.sessions) as session:
+        session.execute(db.media.insert().values(
+            id=media_id, state=State.REJECTED.value, upload_path="direct", kind=detected.kind,
+            content_type=detected.mime if detected.accepted else None, size=size, sha256=sha256,
+            reason=rejection.reason, detected_type=rejection.detected_type))
+        topic, key, event = events.media_event(events.MEDIA_REJECTED, events.MediaRejectedV1(), media_id,
+                                               {"media_id": media_id, "reason": rejection.reason})
+        add_to_outbox(session, db.outbox, topic=topic, key=key, event=event)
+    log(logger, logging.INFO, "media rejected", media_id=media_id, reason=rejection.reason)
+    return _problem(media_id, rejection)
 
 
 def _problem(media_id: str, rejection: Rejection) -> Problem:
@@ -279,21 +298,6 @@ def _new_row(ctx: MediaContext, *, upload_path: str, expires_in: timedelta, decl
     return media_id
 
 
-def _quarantine(ctx: MediaContext, media_id: str, *, kind: str, mime: str, size: int, sha256: str) -> None:
-    with transaction(ctx.sessions) as session:
-        session.execute(update(db.media).where(db.media.c.id == media_id, db.media.c.state == State.UPLOADING.value)
-                        .values(state=State.QUARANTINED.value, kind=kind, content_type=mime, size=size,
-                                sha256=sha256, claimed_at=now(), updated_at=now()))
-
-
-def _ready_for_rendering(ctx: MediaContext, media_id: str, facts: processing.Facts) -> None:
-    """Checked: the worker's renderers may take it (claimed_at empty)."""
-    with transaction(ctx.sessions) as session:
-        session.execute(update(db.media).where(db.media.c.id == media_id, db.media.c.state == State.QUARANTINED.value)
-                        .values(width=facts.width, height=facts.height, duration_seconds=facts.duration_seconds,
-                                claimed_at=None, updated_at=now()))
-
-
 def _release(ctx: MediaContext, media_id: str) -> None:
     """A render failed for a reason of ours (MinIO, database): another renderer takes it later."""
     try:
@@ -330,23 +334,6 @@ def _reject(ctx: MediaContext, media_id: str, rejection: Rejection, objects: lis
                                                    {"media_id": media_id, "reason": rejection.reason})
             add_to_outbox(session, db.outbox, topic=topic, key=key, event=event)
     log(logger, logging.INFO, "media rejected", media_id=media_id, reason=rejection.reason)
-
-
-def _forget(ctx: MediaContext, media_id: str, objects: list[tuple[str, str]]) -> None:
-    """An upload that failed for a reason of ours (MinIO down, client gone): no row may outlive it."""
-    try:
-        with transaction(ctx.sessions) as session:
-            session.execute(delete(db.media).where(db.media.c.id == media_id,
-                                                   db.media.c.state != State.STORED.value))
-    except Exception as exc:  # the cleanup loop deletes the row once it expires
-        logger.warning("could not forget %s: %s", media_id, type(exc).__name__)
-    _remove_quietly(ctx, objects)
-
-
-def _all_objects(media_id: str) -> list[tuple[str, str]]:
-    return [(ORIGINALS, media_id), (PUBLIC, f"{media_id}/public.jpg"), (PUBLIC, f"{media_id}/public.png"),
-            (PUBLIC, f"{media_id}/public.mp4"), (PUBLIC, f"{media_id}/public.webm"),
-            (PUBLIC, f"{media_id}/thumbnail.jpg"), (PUBLIC, f"{media_id}/poster.jpg")]
 
 
 def _remove_quietly(ctx: MediaContext, objects) -> None:
@@ -428,10 +415,11 @@ def attach_from_appeal(ctx: MediaContext, event: dict) -> None:
 # ----------------------------------------------------------------------------- cleanup
 
 def clean_up(ctx: MediaContext, *, batch: int = 50) -> int:
-    """Expire unfinished uploads and retry checks that died; returns how many rows it handled."""
+    """Expire presigned uploads that never arrived and retry checks or renders that died; returns how many
+    rows it handled."""
     handled = 0
     with ctx.sessions() as session:
-        expired = session.execute(select(db.media.c.id, db.media.c.upload_path).where(
+        expired = session.execute(select(db.media.c.id).where(
             db.media.c.state == State.UPLOADING.value, db.media.c.expires_at < now()).limit(batch)).all()
         stuck = session.execute(select(db.media.c.id, db.media.c.upload_path).where(
             db.media.c.state == State.QUARANTINED.value, db.media.c.claimed_at < now() - STUCK_AFTER)
@@ -440,15 +428,15 @@ def clean_up(ctx: MediaContext, *, batch: int = 50) -> int:
         if row.upload_path == "presigned":
             _unclaim(ctx, row.id)
             process_presigned(ctx, row.id)
-        else:  # its renderer (or the request checking it) died: the bytes are safe in MinIO, render again
+        else:  # its renderer died: the original is safe in MinIO, render again
             _release(ctx, row.id)
         handled += 1
     for row in expired:
         key = PRESIGNED_PREFIX + row.id
-        if row.upload_path == "presigned" and ctx.storage.size(QUARANTINE, key) is not None:
+        if ctx.storage.size(QUARANTINE, key) is not None:
             process_presigned(ctx, row.id)  # it did arrive; its notification must have been lost
         else:
-            objects = [(QUARANTINE, key)] if row.upload_path == "presigned" else [(ORIGINALS, row.id)]
-            _reject(ctx, row.id, Rejection(422, "upload expired before it was completed"), objects=objects)
+            _reject(ctx, row.id, Rejection(422, "upload expired before it was completed"),
+                    objects=[(QUARANTINE, key)])
         handled += 1
     return handled

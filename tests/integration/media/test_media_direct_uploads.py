@@ -152,9 +152,9 @@ def test_a_photo_over_the_limit_is_refused_while_it_streams(media_app, client, c
 
 
 def test_minio_down_answers_503_and_leaves_no_row(media_app, client, ctx, operator, monkeypatch):
-    created = []
-    new_row = usecases._new_row
-    monkeypatch.setattr(usecases, "_new_row", lambda *a, **k: created.append(new_row(*a, **k)) or created[-1])
+    given = []
+    new_id = usecases.new_media_id
+    monkeypatch.setattr(usecases, "new_media_id", lambda: given.append(new_id()) or given[-1])
     unreachable = make_client("127.0.0.1:1", "x", "y", False)  # nothing listens there
     monkeypatch.setattr(ctx, "storage", Storage(unreachable, make_public_client("http://127.0.0.1:1", "x", "y")))
 
@@ -162,9 +162,10 @@ def test_minio_down_answers_503_and_leaves_no_row(media_app, client, ctx, operat
 
     assert response.status_code == 503
     assert response.get_json()["dependency"] == "MinIO"
-    assert len(created) == 1
+    assert len(given) == 1
     with ctx.sessions() as session:
-        assert session.execute(select(db.media).where(db.media.c.id == created[0])).first() is None
+        assert session.execute(select(db.media).where(db.media.c.id == given[0])).first() is None
+    assert client.get(f"/api/media/v1/media/{given[0]}").status_code == 404
 
 
 def test_unknown_media_is_404_and_unstored_media_has_no_content(client, ctx):

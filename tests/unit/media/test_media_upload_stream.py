@@ -21,7 +21,7 @@ def body(*parts: tuple[str, bytes, str | None]) -> bytes:
 
 
 def test_the_file_part_arrives_in_pieces_and_whole():
-    payload = bytes(range(256)) * 4000  # ~1 MB, several reads
+    payload = bytes(range(256)) * 12000  # ~3 MB, several reads
     chunks = list(file_part(io.BytesIO(body(("file", payload, "photo.jpg"))), CONTENT_TYPE))
     assert len(chunks) > 1
     assert b"".join(chunks) == payload
