@@ -65,7 +65,7 @@ def bootstrap(wait_seconds: float = WAIT_FOR_INSTITUTIONS_SECONDS) -> int:
     previous = json.loads(CREDENTIALS.read_text()) if CREDENTIALS.exists() else {}
     credentials: dict = {"operator": _ensure_account(sessions, previous.get("operator"), OPERATOR, "operator", None)}
     staff = previous.get("staff") or {}
-    institution_id = staff.get("institution_id") or sample_institution(sessions, wait_seconds)
+    institution_id = _staff_institution(sessions) or sample_institution(sessions, wait_seconds)
     if institution_id:
         credentials["staff"] = {**_ensure_account(sessions, staff, STAFF, "staff", institution_id),
                                 "institution_id": _staff_institution(sessions)}
