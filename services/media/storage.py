@@ -14,6 +14,7 @@ from typing import BinaryIO
 import urllib3
 from minio import Minio
 from minio.commonconfig import CopySource
+from minio.error import S3Error
 
 QUARANTINE = "media-quarantine"
 ORIGINALS = "media-originals"
@@ -63,7 +64,6 @@ class Storage:
             response.release_conn()
 
     def size(self, bucket: str, key: str) -> int | None:
-        from minio.error import S3Error
         try:
             return self.client.stat_object(bucket, key).size
         except S3Error as exc:
