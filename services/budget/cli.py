@@ -1,5 +1,6 @@
 """`python -m services.budget.cli bootstrap [--scale N] [--database-url URL]`: load the sample region once
-(idempotent, fast: COPY); `import FILE`: import budget lines (CSV or JSON), all or nothing."""
+(idempotent, fast: COPY); `import FILE`: import budget lines (CSV or JSON), all or nothing;
+`publish-institutions`: put every institution's upserted event in the outbox again."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +9,7 @@ import logging
 import sys
 
 from services.common import logs
-from services.common.db import make_engine, make_session_factory
+from services.common.db import make_engine, make_session_factory, transaction
 from services.common.settings import Settings
 
 from . import config, loader
@@ -20,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     boot = sub.add_parser("bootstrap", help="load the sample region (skipped when already loaded)")
     boot.add_argument("--scale", type=int, default=1, help="multiply the number of institutions")
+    sub.add_parser("publish-institutions",
+                   help="publish institution_upserted for every institution again (a consumer lost its copy)")
     imp = sub.add_parser("import", help="import budget lines from a CSV or JSON file (all or nothing)")
     imp.add_argument("file")
     imp.add_argument("--format", choices=("csv", "json"), help="default: from the file name")
@@ -32,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bootstrap":
         result = loader.load_sample(engine, sessions, config.thresholds(), scale=args.scale)
         print(json.dumps(result, ensure_ascii=False))
+        return 0
+    if args.command == "publish-institutions":
+        with transaction(sessions) as session:
+            print(json.dumps({"published": loader.publish_all_institutions(session)}))
         return 0
     from . import importer
     from .cache import Cache
