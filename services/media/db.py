@@ -29,6 +29,7 @@ media = Table(
     Column("declared_kind", String(8)),                # presigned uploads say what they will send
     Column("expires_at", DateTime(timezone=True)),     # an upload still unfinished then is cleaned up
     Column("claimed_at", DateTime(timezone=True)),     # when checking began (a stuck check is retried)
+    Column("failures", Integer, nullable=False, server_default="0"),  # renders that failed (not for outages)
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -35,6 +35,7 @@ from .upload_stream import TeeReader, TooLarge, read_head
 logger = logging.getLogger(__name__)
 CONSUMER = "media"
 STUCK_AFTER = timedelta(minutes=15)  # a check running longer than this died with its process
+MAX_FAILURES = 3                     # renders failing for a reason other than an outage: then rejected
 MULTIPART_OVERHEAD = 64 * 1024       # boundary and part headers around the file in a multipart body
 
 NOT_FOUND = {"kk": "Файл табылмады", "ru": "Файл не найден", "en": "media not found"}
@@ -237,13 +238,16 @@ def render_next(ctx: MediaContext) -> bool:
     False when there is none. Several renderers may run: SKIP LOCKED gives each its own row."""
     with transaction(ctx.sessions) as session:
         row = session.execute(
-            select(db.media.c.id, db.media.c.kind, db.media.c.content_type)
+            select(db.media.c.id, db.media.c.kind, db.media.c.content_type, db.media.c.failures)
             .where(db.media.c.state == State.QUARANTINED.value, db.media.c.claimed_at.is_(None))
             .order_by(db.media.c.created_at).limit(1).with_for_update(skip_locked=True)).first()
         if row is None:
             return False
         session.execute(update(db.media).where(db.media.c.id == row.id).values(claimed_at=now()))
     original = [(ORIGINALS, row.id)]
+    if row.failures >= MAX_FAILURES:
+        _reject(ctx, row.id, Rejection(422, "the file could not be processed"), objects=original)
+        return True
     try:
         with tempfile.TemporaryDirectory(prefix="ashyq-media-") as tmp:
             workdir = Path(tmp)
@@ -255,8 +259,8 @@ def render_next(ctx: MediaContext) -> bool:
                 _reject(ctx, row.id, rejection, objects=original)
                 return True
             _store(ctx, row.id, facts, rendition)
-    except Exception:
-        _release(ctx, row.id)
+    except Exception as exc:
+        _release(ctx, row.id, failed=unavailable_dependency(exc) is None)
         raise
     return True
 
@@ -298,13 +302,14 @@ def _new_row(ctx: MediaContext, *, upload_path: str, expires_in: timedelta, decl
     return media_id
 
 
-def _release(ctx: MediaContext, media_id: str) -> None:
-    """A render failed for a reason of ours (MinIO, database): another renderer takes it later."""
+def _release(ctx: MediaContext, media_id: str, *, failed: bool = False) -> None:
+    """A render did not finish: another renderer takes it later. An outage (MinIO, database) is waited out;
+    other failures are counted, so a file that always breaks the renderer ends rejected, not retried forever."""
     try:
         with transaction(ctx.sessions) as session:
             session.execute(update(db.media).where(db.media.c.id == media_id,
                                                    db.media.c.state == State.QUARANTINED.value)
-                            .values(claimed_at=None, updated_at=now()))
+                            .values(claimed_at=None, failures=db.media.c.failures + int(failed), updated_at=now()))
     except Exception as exc:  # the cleanup loop releases stuck rows
         logger.warning("could not release %s: %s", media_id, type(exc).__name__)
 
@@ -428,8 +433,8 @@ def clean_up(ctx: MediaContext, *, batch: int = 50) -> int:
         if row.upload_path == "presigned":
             _unclaim(ctx, row.id)
             process_presigned(ctx, row.id)
-        else:  # its renderer died: the original is safe in MinIO, render again
-            _release(ctx, row.id)
+        else:  # its renderer died: the original is safe in MinIO, render again (counted: it may be the file)
+            _release(ctx, row.id, failed=True)
         handled += 1
     for row in expired:
         key = PRESIGNED_PREFIX + row.id
