@@ -60,7 +60,7 @@ class PageProblems:
         assert not self.failed_requests, f"failed requests: {self.failed_requests}"
 
 
-def _open_page(browser, request, viewport):
+def _open_page(browser, request, viewport, suffix=""):
     context = browser.new_context(viewport=viewport, base_url=BASE_URL, locale="ru-RU", timezone_id="Asia/Almaty")
     # The machine has no internet: any request leaving the stack would hang; fail it fast and visibly.
     context.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"), lambda route: route.abort())
@@ -74,7 +74,7 @@ def _open_page(browser, request, viewport):
     yield page
     OUTPUT.mkdir(parents=True, exist_ok=True)
     try:
-        name = re.sub(r"[^\w.-]+", "_", request.node.name).strip("_")
+        name = re.sub(r"[^\w.-]+", "_", request.node.name + suffix).strip("_")
         page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
     except Exception:  # a crashed page: the test has failed already
         pass
@@ -84,6 +84,12 @@ def _open_page(browser, request, viewport):
 @pytest.fixture
 def page(browser, request):
     yield from _open_page(browser, request, {"width": 1280, "height": 860})
+
+
+@pytest.fixture
+def staff_page(browser, request):
+    """A second browser (its own storage): the institution's staff, beside the citizen's page."""
+    yield from _open_page(browser, request, {"width": 1280, "height": 860}, suffix="_staff")
 
 
 @pytest.fixture

@@ -41,10 +41,13 @@ async function waitStored(id, timeoutMs = 60000) {
 export function evidencePicker({ inputId = "evidence", onChange = () => {} } = {}) {
   const entries = [];
   const list = h("ul", { class: "uploads", "aria-live": "polite" });
-  const input = h("input", {
+  // The browser's own file button speaks the browser's language; ours speaks the page's.
+  const fileInput = h("input", {
     id: inputId, type: "file", multiple: true, accept: [...PHOTO_TYPES, ...VIDEO_TYPES].join(","),
-    "aria-describedby": `${inputId}-hint`,
+    class: "visually-hidden", "aria-describedby": `${inputId}-hint`,
   });
+  const input = h("span", { class: "file-pick" }, fileInput,
+    h("label", { for: inputId, class: "button", "aria-hidden": "true" }, t("media.choose")));
 
   function add(file) {
     const bar = h("progress", { max: 100, value: 0, "aria-label": t("media.progress", { name: file.name }) });
@@ -97,9 +100,9 @@ export function evidencePicker({ inputId = "evidence", onChange = () => {} } = {
     }
   }
 
-  input.addEventListener("change", () => {
-    [...input.files].forEach(add);
-    input.value = "";
+  fileInput.addEventListener("change", () => {
+    [...fileInput.files].forEach(add);
+    fileInput.value = "";
   });
 
   return {

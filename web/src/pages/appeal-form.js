@@ -28,9 +28,23 @@ async function loadChoices(id) {
   }
 }
 
-async function pickPoint(container, onPick) {
+/** A small map to click a point on; district centres and the institution give bearings without tiles. */
+async function pickPoint(container, inst, onPick) {
   const { default: L, createMap } = await import("../leaflet.js");
+  const { districtCentre, loadDistricts } = await import("../districts.js");
   const map = await createMap(container, { zoomControl: true });
+  loadDistricts().then((list) => list.forEach((d) => {
+    const centre = districtCentre(d);
+    if (centre) {
+      L.marker(centre, { icon: L.divIcon({ className: "district-centre", iconSize: [10, 10] }), keyboard: false, interactive: false })
+        .bindTooltip(localName(d), { permanent: true, direction: "right", offset: [6, 0], className: "district-label" }).addTo(map);
+    }
+  })).catch(() => {});
+  if (inst?.lat && inst?.lon) {
+    L.marker([inst.lat, inst.lon], { icon: L.divIcon({ className: "inst-centre", iconSize: [12, 12] }), keyboard: false, interactive: false })
+      .bindTooltip(localName(inst), { direction: "top" }).addTo(map);
+    map.setView([inst.lat, inst.lon], 11, { animate: false });
+  }
   let marker = null;
   map.on("click", (e) => {
     const { lat, lng } = e.latlng;
@@ -40,7 +54,6 @@ async function pickPoint(container, onPick) {
   });
   return {
     map,
-    center: (latlng) => map.setView(latlng, 12),
     clear: () => { marker?.remove(); marker = null; },
   };
 }
@@ -112,11 +125,8 @@ export async function render(root, { id }) {
     form);
 
   let pointPicker = null;
-  pickPoint(pointMap, (p) => { location = p; pointNote.textContent = t("appeal.point_set", { lat: p.lat, lon: p.lon }); })
-    .then((picker2) => {
-      pointPicker = picker2;
-      if (inst?.lat && inst?.lon) picker2.center([inst.lat, inst.lon]);
-    })
+  pickPoint(pointMap, inst, (p) => { location = p; pointNote.textContent = t("appeal.point_set", { lat: p.lat, lon: p.lon }); })
+    .then((picker2) => { pointPicker = picker2; })
     .catch(() => { pointMap.hidden = true; });
 
   form.addEventListener("submit", async (e) => {

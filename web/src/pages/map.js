@@ -81,7 +81,7 @@ export async function render(root) {
       update();
       const d = districts.find((x) => districtId(x) === v);
       const centre = d && districtCentre(d);
-      if (centre) map.setView(centre, Math.max(map.getZoom(), 8));
+      if (centre) map.setView(centre, Math.max(map.getZoom(), 8), { animate: false });
     }));
   }
 
@@ -185,7 +185,7 @@ export async function render(root) {
     districts = list;
     renderDistrictSelect();
     const centres = drawDistricts();
-    if (centres.length && !state.district) map.fitBounds(L.latLngBounds(centres).pad(0.1));
+    if (centres.length && !state.district) map.fitBounds(L.latLngBounds(centres).pad(0.1), { animate: false });
     let wasClose = map.getZoom() >= 8;
     map.on("zoomend", () => {
       const close = map.getZoom() >= 8;
@@ -200,5 +200,10 @@ export async function render(root) {
   await loadYear();
   setTimeout(() => map.invalidateSize(), 0);
 
-  return () => { aborter?.abort(); map.remove(); };
+  return () => {
+    aborter?.abort();
+    map.stop();
+    cluster.clearLayers();
+    map.remove();
+  };
 }
