@@ -60,7 +60,7 @@ class ConsumerRunner:
             heartbeat_interval_ms=3_000, reconnect_backoff_max_ms=2_000)
         try:
             while not stop.is_set():
-                batch = consumer.poll(timeout_ms=200)
+                batch = consumer.poll(timeout_ms=1000)  # returns as soon as records arrive; a long wait spares CPU
                 for partition, records in batch.items():
                     if stop.is_set():
                         return
