@@ -266,6 +266,7 @@ APT_PACKAGES: list[tuple[str, Callable[[], bool]]] = [
     ("fonts-dejavu-core", lambda: True),
     ("openssl", lambda: True),
     ("unzip", lambda: True),
+    ("prometheus", lambda: True),  # promtool checks the alert rules in deploy/monitoring
     ("maven", lambda: shutil.which("mvn") is None),
     ("openjdk-17-jre-headless", lambda: shutil.which("java") is None and not Path("/usr/bin/java").exists()),
     ("golang-go", lambda: go_bin() is None),
