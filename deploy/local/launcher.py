@@ -1013,7 +1013,7 @@ def worker_health(c_name: str, settle: float = 2.0) -> Callable[[], bool]:
 # ----- nginx
 
 def web_root() -> Path:
-    env = os.environ.get("ASHYQ_WEB_ROOT")
+    env = settings.get("ASHYQ_WEB_ROOT")
     if env:
         return Path(env).resolve()
     for cand in (ROOT / "web" / "dist", ROOT / "web" / "public"):
@@ -1039,10 +1039,10 @@ def nginx_conf() -> Path:
         (n / sub).mkdir(parents=True, exist_ok=True)
     values = {
         "ASHYQ_NGINX_LISTEN": str(nginx_port()),
-        "ASHYQ_NGINX_BUDGET_UPSTREAM": f"127.0.0.1:{settings.service_port('budget')}",
-        "ASHYQ_NGINX_APPEALS_UPSTREAM": f"127.0.0.1:{settings.service_port('appeals')}",
-        "ASHYQ_NGINX_MEDIA_UPSTREAM": f"127.0.0.1:{settings.service_port('media')}",
-        "ASHYQ_NGINX_NOTIFY_UPSTREAM": f"127.0.0.1:{settings.service_port('notify')}",
+        "ASHYQ_NGINX_BUDGET_UPSTREAM": settings.get("ASHYQ_NGINX_BUDGET_UPSTREAM") or f"127.0.0.1:{settings.service_port('budget')}",
+        "ASHYQ_NGINX_APPEALS_UPSTREAM": settings.get("ASHYQ_NGINX_APPEALS_UPSTREAM") or f"127.0.0.1:{settings.service_port('appeals')}",
+        "ASHYQ_NGINX_MEDIA_UPSTREAM": settings.get("ASHYQ_NGINX_MEDIA_UPSTREAM") or f"127.0.0.1:{settings.service_port('media')}",
+        "ASHYQ_NGINX_NOTIFY_UPSTREAM": settings.get("ASHYQ_NGINX_NOTIFY_UPSTREAM") or f"127.0.0.1:{settings.service_port('notify')}",
         "ASHYQ_NGINX_WEB_ROOT": str(web_root()),  # built client, else web/public, else a placeholder
         "ASHYQ_NGINX_OPERATOR_PARENT": str(root if (root := web_root()).joinpath("operator").is_dir()
                                            else ROOT / "web"),

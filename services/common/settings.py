@@ -76,6 +76,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ASHYQ_BUDGET_FLAG_SUPPLIER_SHARE_PCT": ("70", "budget red flag: one supplier's share of contract value above this %"),
     "ASHYQ_BUDGET_CACHE_SECONDS": ("300", "budget: Redis TTL and Cache-Control max-age of map, stats, details"),
     "ASHYQ_BUDGET_MAX_IMPORT_BYTES": (str(20 * 1024 * 1024), "budget: largest import file accepted"),
+    "ASHYQ_WEB_ROOT": ("", "folder nginx serves at / (empty: web/dist, else a placeholder)"),
+    "ASHYQ_NGINX_BUDGET_UPSTREAM": ("", "nginx upstream of budget (empty: 127.0.0.1:<ASHYQ_BUDGET_PORT>)"),
+    "ASHYQ_NGINX_APPEALS_UPSTREAM": ("", "nginx upstream of appeals (empty: 127.0.0.1:<ASHYQ_APPEALS_PORT>)"),
+    "ASHYQ_NGINX_MEDIA_UPSTREAM": ("", "nginx upstream of media (empty: 127.0.0.1:<ASHYQ_MEDIA_PORT>)"),
+    "ASHYQ_NGINX_NOTIFY_UPSTREAM": ("", "nginx upstream of notify (empty: 127.0.0.1:<ASHYQ_NOTIFY_PORT>)"),
     "PROMETHEUS_MULTIPROC_DIR": ("", "set by the launcher: shared metrics folder of one service's processes"),
 }
 
