@@ -3,7 +3,7 @@ import requests
 
 from services.budget.reference import REGION_BBOX
 from tests.support.polling import wait_for
-from tests.support.stack import BASE_URL
+from tests.support.stack import BASE_URL, sample_appeal
 
 API = f"{BASE_URL}/api/budget/v1"
 
@@ -26,16 +26,15 @@ def test_the_map_shows_at_least_3000_institutions_of_all_kinds_inside_the_region
     assert again.status_code == 304
 
 
-def test_sample_institutions_reach_appeals_through_the_institution_events():
+def test_a_sample_institution_is_known_to_appeals_and_counts_its_appeals():
+    """budget -> institution_upserted -> appeals accepts an appeal about it -> appeal_submitted -> budget counts it."""
     school = requests.get(f"{API}/institutions", params={"kind": "school", "district": "1148", "per_page": 1},
                           timeout=10).json()["items"][0]
-
-    def appeals_knows_it():
-        # 422 names an unknown institution; anything else means appeals has its copy.
-        response = requests.post(f"{BASE_URL}/api/appeals/v1/appeals", json={"institution_id": school["id"]},
-                                 timeout=10)
-        return "institution_id" not in (response.json().get("errors") or {})
-    wait_for(appeals_knows_it, timeout=60, interval=1, what="appeals to learn the sample institution")
+    before = requests.get(f"{API}/institutions/{school['id']}", timeout=10).json()["appeal_count"]
+    response = requests.post(f"{BASE_URL}/api/appeals/v1/appeals", json=sample_appeal(school["id"]), timeout=10)
+    assert response.status_code == 201, response.text
+    wait_for(lambda: requests.get(f"{API}/institutions/{school['id']}", timeout=10).json()["appeal_count"] > before,
+             timeout=60, interval=0.5, what="budget to count the appeal")
 
 
 def test_openapi_lists_the_public_paths():
