@@ -1,18 +1,22 @@
 """The delivery loop: sends due notifications, once each, and records every attempt.
 
-Several senders (threads, and notify instances) run side by side: a due row is taken with FOR UPDATE
-SKIP LOCKED and stays locked while it is sent, so no two senders send the same email. Each email is
-committed as sent right after the SMTP server accepted it: a sender killed mid-batch leaves at most
-the one email it was sending uncommitted (sent again, with the same Message-ID). Failed sends are
-rescheduled in the row itself (a persisted backoff), never by sleeping in a consumer.
+Several senders (threads, and notify instances) run side by side. A sender claims a batch of due rows
+with FOR NO KEY UPDATE SKIP LOCKED and keeps them locked while it sends them, so no two senders send
+the same email. The moment the SMTP server accepts an email, its "sent" attempt and its
+notification-sent event are committed on a separate connection (one statement): a sender killed
+mid-batch loses at most the one email it was sending (sent again, with the same Message-ID), and the
+rows its batch had not reached go back to the queue. Failed sends are rescheduled in the row itself
+(a persisted backoff), never by sleeping in a consumer.
 """
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timezone
 
-from sqlalchemy import select, text, update
+from sqlalchemy import event, exists, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.common import metrics
@@ -25,72 +29,118 @@ from .smtp import SmtpFailure, SmtpSender, bounce_address, build_message
 
 logger = logging.getLogger(__name__)
 
+n, a = db.notifications, db.delivery_attempts
+SENT_ALREADY = exists().where(a.c.notification_id == n.c.id, a.c.outcome == "sent")
+
 
 class DeliveryLoop:
-    def __init__(self, *, sessions: sessionmaker, sender: SmtpSender, mail_from: str, wake: threading.Event,
-                 idle_seconds: float = 0.2):
+    def __init__(self, *, sessions: sessionmaker, marks: Engine, sender: SmtpSender, mail_from: str,
+                 wake: threading.Event, batch_size: int = 20, idle_seconds: float = 0.2):
         self.sessions = sessions
+        self.marks = marks  # commits each "sent" at once (see the module docstring)
         self.sender = sender
         self.mail_from = mail_from
         self.wake = wake  # set by the consumer when it queued emails: no polling delay on the hot path
+        self.batch_size = batch_size
         self.idle_seconds = idle_seconds
+        self._repaired_at = 0.0
 
     def run(self, stop: threading.Event) -> None:
         try:
             while not stop.is_set():
-                if not self.send_one():
+                if not self.send_batch(stop):
                     self.wake.wait(self.idle_seconds)
                     self.wake.clear()
         finally:
             self.sender.close()
 
-    def send_one(self) -> bool:
-        """Send the next due notification; False when none is due."""
+    def send_batch(self, stop: threading.Event | None = None) -> int:
+        """Send a batch of due notifications; returns how many were tried (0: none due)."""
+        self._repair_marks()
         with transaction(self.sessions) as session:
-            # A "sent" mark lost in a PostgreSQL crash only means the email goes again (at least once
-            # holds); not waiting for the WAL flush takes an fsync off every email.
-            session.execute(text("set local synchronous_commit = off"))
-            row = session.execute(
-                select(db.notifications)
-                .where(db.notifications.c.status == "pending",
-                       db.notifications.c.next_attempt_at <= datetime.now(timezone.utc))
-                .order_by(db.notifications.c.next_attempt_at).limit(1)
-                .with_for_update(skip_locked=True)).first()
-            if row is None:
-                return False
+            rows = session.execute(
+                select(n).where(n.c.status == "pending", n.c.next_attempt_at <= datetime.now(timezone.utc),
+                                ~SENT_ALREADY)
+                .order_by(n.c.next_attempt_at).limit(self.batch_size)
+                .with_for_update(skip_locked=True, key_share=True)).all()
+            if not rows:
+                return 0
+            with self.marks.connect() as marks:
+                sent = self._send_all(session, marks, rows, stop)
+            if sent:
+                session.execute(update(n).where(n.c.id.in_(sent)).values(
+                    status="sent", sent_at=datetime.now(timezone.utc), attempts=n.c.attempts + 1, last_error=None))
+            return len(rows)
+
+    def _send_all(self, session: Session, marks: Connection, rows, stop: threading.Event | None) -> list[str]:
+        sent, down = [], None
+        for row in rows:
+            if stop is not None and stop.is_set():
+                break  # the rest stay pending for whoever comes next
+            if down is not None:  # the server is unreachable: the rest of the batch waits too
+                self._record_failure(session, row, down)
+                continue
             try:
-                if not is_plausible_address(row.recipient):
-                    raise SmtpFailure(f"invalid address {row.recipient!r}", 553)
-                self.sender.send(build_message(
-                    sender=self.mail_from, recipient=row.recipient, subject=row.subject, text=row.body_text,
-                    html=row.body_html, message_id=row.id, thread_id=row.thread_id),
-                    envelope_from=bounce_address(self.mail_from, row.thread_id))
+                self._send(row)
             except SmtpFailure as failure:
                 self._record_failure(session, row, failure)
-                return True
-            session.execute(update(db.notifications).where(db.notifications.c.id == row.id).values(
-                status="sent", sent_at=datetime.now(timezone.utc), attempts=row.attempts + 1, last_error=None))
-            session.execute(db.delivery_attempts.insert().values(notification_id=row.id, outcome="sent"))
-            metrics.count_email(row.template, sent=True)
-            usecases.publish_outcome(session, events.NOTIFICATION_SENT, row.id, row.appeal_id,
-                                     row.recipient_kind, row.template, row.event_id)
-            return True
+                down = failure if failure.code is None else None
+                continue
+            self._mark_sent(marks, row)
+            sent.append(row.id)
+        return sent
+
+    def _send(self, row) -> None:
+        if not is_plausible_address(row.recipient):
+            raise SmtpFailure(f"invalid address {row.recipient!r}", 553)
+        self.sender.send(build_message(
+            sender=self.mail_from, recipient=row.recipient, subject=row.subject, text=row.body_text,
+            html=row.body_html, message_id=row.id, thread_id=row.thread_id),
+            envelope_from=bounce_address(self.mail_from, row.thread_id))
+
+    def _mark_sent(self, marks: Connection, row) -> None:
+        """The attempt and the sent event in one autocommitted statement: durable before the next send."""
+        topic, key, outcome = events.outcome_event(events.NOTIFICATION_SENT, {
+            "notification_id": row.id, "appeal_id": row.appeal_id, "recipient_kind": row.recipient_kind,
+            "template": row.template, "source_event_id": row.event_id, "reason": None})
+        attempt = insert(a).values(notification_id=row.id, outcome="sent").returning(a.c.id).cte("attempt")
+        marks.execute(insert(db.outbox).values(event_id=outcome["id"], topic=topic, key=key, type=outcome["type"],
+                                               payload=outcome).add_cte(attempt))
+        metrics.count_email(row.template, sent=True)
+
+    def _repair_marks(self) -> None:
+        """Rows whose send was committed but whose batch was not (a killed sender): mark them sent."""
+        if time.monotonic() - self._repaired_at < 30:
+            return
+        self._repaired_at = time.monotonic()
+        with transaction(self.sessions) as session:
+            session.execute(update(n).where(n.c.status == "pending", SENT_ALREADY).values(
+                status="sent", sent_at=datetime.now(timezone.utc), attempts=n.c.attempts + 1, last_error=None))
 
     def _record_failure(self, session: Session, row, failure: SmtpFailure) -> None:
         attempts = row.attempts + 1
         error = str(failure)[:1000]
         permanent = is_permanent_smtp_code(failure.code)
         retry_at = None if permanent else next_attempt_at(datetime.now(timezone.utc), attempts)
-        session.execute(db.delivery_attempts.insert().values(
-            notification_id=row.id, outcome="permanent" if permanent else "temporary",
-            smtp_code=failure.code, error=error))
+        session.execute(a.insert().values(notification_id=row.id, outcome="permanent" if permanent else "temporary",
+                                          smtp_code=failure.code, error=error))
         if retry_at is not None:
-            session.execute(update(db.notifications).where(db.notifications.c.id == row.id).values(
+            session.execute(update(n).where(n.c.id == row.id).values(
                 attempts=attempts, next_attempt_at=retry_at, last_error=error))
             logger.warning("notification %s: temporary failure, retry at %s", row.id, retry_at.isoformat())
             return
         reason = error if permanent else f"gave up after {attempts} attempts: {error}"
-        session.execute(update(db.notifications).where(db.notifications.c.id == row.id).values(
+        session.execute(update(n).where(n.c.id == row.id).values(
             status="failed", attempts=attempts, next_attempt_at=None, last_error=reason))
         usecases.fail_for_good(session, row.id, row.appeal_id, row.recipient_kind, row.template, row.event_id, reason)
         logger.error("notification %s failed for good: %s", row.id, reason)
+
+
+def marks_engine(engine: Engine) -> Engine:
+    """Autocommit connections that do not wait for the WAL flush: a "sent" lost in a PostgreSQL crash
+    only means the email goes again (at least once holds), and no fsync is paid per email."""
+    def no_flush_wait(dbapi_connection, _record):
+        dbapi_connection.autocommit = True
+        dbapi_connection.execute("set synchronous_commit = off")
+    event.listen(engine, "connect", no_flush_wait)
+    return engine.execution_options(isolation_level="AUTOCOMMIT")

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.common import metrics
-from services.common.db import add_to_outbox, claim_event, transaction
+from services.common.db import add_to_outbox, transaction
 from services.common.errors import Problem
 
 from . import db, events
@@ -37,63 +37,111 @@ def apply_contact(session: Session, event: dict) -> None:
 def on_appeal_event(sessions: sessionmaker, renderer: Renderer, operator_mailbox: str, event: dict) -> int:
     """Queue the emails an appeal event causes, once per event; returns how many were queued."""
     with transaction(sessions) as session:
-        return apply_appeal_event(session, renderer, operator_mailbox, event)
+        return apply_appeal_events(session, renderer, operator_mailbox, [event])
 
 
 def on_batch(sessions: sessionmaker, renderer: Renderer, operator_mailbox: str, batch: list[dict]) -> int:
     """A partition's worth of events in one transaction (the consumer falls back to one by one on error)."""
     with transaction(sessions) as session:
-        queued = 0
         for event in batch:
             if event["type"] == events.INSTITUTION_UPSERTED:
                 apply_contact(session, event)
-            else:
-                queued += apply_appeal_event(session, renderer, operator_mailbox, event)
-        return queued
+        appeal_events = [e for e in batch if e["type"] in events.APPEAL_EVENTS]
+        return apply_appeal_events(session, renderer, operator_mailbox, appeal_events) if appeal_events else 0
 
 
-def apply_appeal_event(session: Session, renderer: Renderer, operator_mailbox: str, event: dict) -> int:
-    name = event["type"].split(".")[-2]  # kz.ashyq.appeals.<name>.v1
-    data = events.load_appeal_event(event)
-    if not claim_event(session, db.processed_events, consumer=CONSUMER, event_id=event["id"]):
+def apply_appeal_events(session: Session, renderer: Renderer, operator_mailbox: str, batch: list[dict]) -> int:
+    """Events of one partition, in order. Reads and writes are in bulk (a handful of round trips per
+    batch, not per event): under load each round trip to PostgreSQL is the cost that counts."""
+    loaded = {e["id"]: (e, e["type"].split(".")[-2], events.load_appeal_event(e)) for e in batch}
+    fresh = claim_events(session, list(loaded))
+    loaded = [loaded[event_id] for event_id in loaded if event_id in fresh]  # dict order: partition order
+    if not loaded:
         return 0
-    keep_appeal_contact(session, name, data)
-    appeal = appeal_view(session, data)
-    queued = 0
-    for planned in emails.emails_for(name, data.get("to_status")):
-        queued += queue_planned(session, renderer, event, data, appeal, planned, operator_mailbox)
-    return queued
+    known = Known.fetch(session, [data for _, _, data in loaded])
+    rows: list[dict] = []
+    for event, name, data in loaded:
+        known.follow(session, name, data)
+        appeal = known.appeal_view(data)
+        for planned in emails.emails_for(name, data.get("to_status")):
+            rows += plan_email(session, renderer, event, data, appeal, planned, operator_mailbox,
+                               known.contacts.get(data["institution_id"]))
+    known.save_new_copies(session)
+    if rows:
+        session.execute(insert(db.notifications).on_conflict_do_nothing(
+            constraint="one_email_per_event_and_recipient"), rows)
+    return len(rows)
 
 
-def keep_appeal_contact(session: Session, name: str, data: dict) -> None:
-    """Store the contact from the submitted event; follow redirects and extended deadlines after it."""
-    c = db.appeal_contacts
-    if name == emails.SUBMITTED:
-        values = {"appeal_id": data["appeal_id"], "ticket": data["ticket"], "institution_id": data["institution_id"],
-                  "category": data["category"], "description": data["description"], "media_ids": data["media_ids"],
-                  "language": data["language"], "deadline": data["deadline"], "tracking_url": data["tracking_url"],
-                  "applicant_name": data["applicant"]["name"], "applicant_email": data["applicant"]["email"]}
-        session.execute(insert(c).values(**values).on_conflict_do_nothing())
-        return
-    changes = {"institution_id": data["institution_id"]}
-    if data.get("deadline"):
-        changes["deadline"] = data["deadline"]
-    session.execute(update(c).where(c.c.appeal_id == data["appeal_id"]).values(
-        **changes, updated_at=datetime.now(timezone.utc)))
+def claim_events(session: Session, event_ids: list[str]) -> set[str]:
+    """The ids among these that notify sees for the first time (recorded with this transaction's effect)."""
+    result = session.execute(insert(db.processed_events).values(
+        [{"consumer": CONSUMER, "event_id": event_id} for event_id in event_ids])
+        .on_conflict_do_nothing().returning(db.processed_events.c.event_id))
+    return set(result.scalars())
 
 
-def appeal_view(session: Session, data: dict) -> dict:
-    """What templates know of the appeal: notify's copy, or (without one) what the event itself says."""
-    row = session.execute(select(db.appeal_contacts).where(
-        db.appeal_contacts.c.appeal_id == data["appeal_id"])).first()
-    if row is None:
-        return {"appeal_id": data["appeal_id"], "ticket": data["ticket"], "institution_id": data["institution_id"],
-                "category": None, "description": None, "media_ids": [], "deadline": data.get("deadline"),
-                "tracking_url": None, "language": None, "applicant": None}
-    return {"appeal_id": row.appeal_id, "ticket": row.ticket, "institution_id": row.institution_id,
-            "category": row.category, "description": row.description, "media_ids": list(row.media_ids),
-            "deadline": data.get("deadline") or row.deadline, "tracking_url": row.tracking_url,
-            "language": row.language, "applicant": {"name": row.applicant_name, "email": row.applicant_email}}
+class Known:
+    """Notify's copies of the appeals and institutions a batch is about, fetched at once and kept current."""
+
+    def __init__(self, copies: dict[str, dict], contacts: dict):
+        self.copies = copies
+        self.contacts = contacts
+        self.new_copies: list[dict] = []
+
+    @classmethod
+    def fetch(cls, session: Session, datas: list[dict]) -> "Known":
+        c = db.appeal_contacts
+        copies = {r.appeal_id: dict(r._mapping) for r in session.execute(
+            select(c).where(c.c.appeal_id.in_({d["appeal_id"] for d in datas})))}
+        contacts = {r.institution_id: r for r in session.execute(select(db.contacts).where(
+            db.contacts.c.institution_id.in_({d["institution_id"] for d in datas})))}
+        return cls(copies, contacts)
+
+    def follow(self, session: Session, name: str, data: dict) -> None:
+        """Keep the contact from the submitted event; follow redirects and extended deadlines after it."""
+        copy = self.copies.get(data["appeal_id"])
+        if name == emails.SUBMITTED:
+            if copy is None:
+                copy = {"appeal_id": data["appeal_id"], "ticket": data["ticket"],
+                        "institution_id": data["institution_id"], "category": data["category"],
+                        "description": data["description"], "media_ids": data["media_ids"],
+                        "language": data["language"], "deadline": data["deadline"],
+                        "tracking_url": data["tracking_url"], "applicant_name": data["applicant"]["name"],
+                        "applicant_email": data["applicant"]["email"]}
+                self.copies[data["appeal_id"]] = copy
+                self.new_copies.append(copy)
+            return
+        if copy is None:
+            return
+        changes = {}
+        if data["institution_id"] != copy["institution_id"]:
+            changes["institution_id"] = data["institution_id"]
+        if data.get("deadline") and data["deadline"] != copy["deadline"]:
+            changes["deadline"] = data["deadline"]
+        if changes:
+            copy.update(changes)
+            if copy not in self.new_copies:  # a copy made in this batch is saved as it ends
+                session.execute(update(db.appeal_contacts).where(
+                    db.appeal_contacts.c.appeal_id == data["appeal_id"]).values(
+                    **changes, updated_at=datetime.now(timezone.utc)))
+
+    def appeal_view(self, data: dict) -> dict:
+        """What templates know of the appeal: notify's copy, or (without one) what the event itself says."""
+        copy = self.copies.get(data["appeal_id"])
+        if copy is None:
+            return {"appeal_id": data["appeal_id"], "ticket": data["ticket"], "institution_id": data["institution_id"],
+                    "category": None, "description": None, "media_ids": [], "deadline": data.get("deadline"),
+                    "tracking_url": None, "language": None, "applicant": None}
+        return {"appeal_id": copy["appeal_id"], "ticket": copy["ticket"], "institution_id": copy["institution_id"],
+                "category": copy["category"], "description": copy["description"],
+                "media_ids": list(copy["media_ids"]), "deadline": data.get("deadline") or copy["deadline"],
+                "tracking_url": copy["tracking_url"], "language": copy["language"],
+                "applicant": {"name": copy["applicant_name"], "email": copy["applicant_email"]}}
+
+    def save_new_copies(self, session: Session) -> None:
+        if self.new_copies:
+            session.execute(insert(db.appeal_contacts).on_conflict_do_nothing(), self.new_copies)
 
 
 def institution_contact(session: Session, institution_id: str):
@@ -104,13 +152,13 @@ def institution_view(contact) -> dict | None:
     return {"name_kk": contact.name_kk, "name_ru": contact.name_ru} if contact else None
 
 
-def queue_planned(session: Session, renderer: Renderer, event: dict, data: dict, appeal: dict,
-                  planned: emails.PlannedEmail, operator_mailbox: str) -> int:
+def plan_email(session: Session, renderer: Renderer, event: dict, data: dict, appeal: dict,
+               planned: emails.PlannedEmail, operator_mailbox: str, contact) -> list[dict]:
+    """The notification rows of one planned email (one per address); nobody to send to is recorded at once."""
     kind, template = planned.recipient_kind, planned.template
-    contact = institution_contact(session, data["institution_id"])
     context = {"appeal": appeal, "event": data, "institution": institution_view(contact)}
-    target = {"session": session, "event": event, "appeal_id": data["appeal_id"], "kind": kind,
-              "template": template, "institution_id": data["institution_id"] if kind == emails.INSTITUTION else None}
+    target = {"event": event, "appeal_id": data["appeal_id"], "kind": kind, "template": template,
+              "institution_id": data["institution_id"] if kind == emails.INSTITUTION else None}
     if kind == emails.INSTITUTION:
         recipients = list(contact.emails) if contact else []
         reason = NO_INSTITUTION_EMAIL
@@ -121,25 +169,26 @@ def queue_planned(session: Session, renderer: Renderer, event: dict, data: dict,
         recipients = [operator_mailbox]
         reason = "no operator mailbox configured"
     if not recipients:
-        record_undeliverable(**target, reason=reason, context=context)
-        return 0
+        record_undeliverable(session=session, **target, reason=reason, context=context)
+        return []
     language = emails.language_for(kind, appeal["language"])
     email = renderer.render(template, language, **context)
-    for address in recipients:
-        queue_email(**target, recipient=address, language=language, email=email, context=context)
-    return len(recipients)
+    return [notification_row(**target, recipient=address, language=language, email=email, context=context)
+            for address in recipients]
 
 
-def queue_email(*, session: Session, event: dict, appeal_id: str | None, recipient: str, kind: str,
-                template: str, language: str, email, institution_id: str | None = None, context: dict | None = None,
-                ) -> None:
+def notification_row(*, event: dict, appeal_id: str | None, recipient: str, kind: str, template: str,
+                     language: str, email, institution_id: str | None = None, context: dict | None = None) -> dict:
+    return {"id": str(uuid.uuid4()), "event_id": event["id"], "event_type": event["type"], "appeal_id": appeal_id,
+            "recipient": recipient, "recipient_kind": kind, "institution_id": institution_id, "template": template,
+            "language": language, "subject": email.subject, "body_text": email.text, "body_html": email.html,
+            "thread_id": f"appeal-{appeal_id}" if appeal_id else None, "context": context, "status": "pending"}
+
+
+def queue_email(*, session: Session, **row) -> None:
     """One row per (event, recipient): the unique key makes a second queueing a no-op."""
-    session.execute(insert(db.notifications).values(
-        id=str(uuid.uuid4()), event_id=event["id"], event_type=event["type"], appeal_id=appeal_id,
-        recipient=recipient, recipient_kind=kind, institution_id=institution_id, template=template,
-        language=language, subject=email.subject, body_text=email.text, body_html=email.html,
-        thread_id=f"appeal-{appeal_id}" if appeal_id else None, context=context, status="pending",
-    ).on_conflict_do_nothing(constraint="one_email_per_event_and_recipient"))
+    session.execute(insert(db.notifications).values(**notification_row(**row))
+                    .on_conflict_do_nothing(constraint="one_email_per_event_and_recipient"))
 
 
 def record_undeliverable(*, session: Session, event: dict, appeal_id: str | None, kind: str, template: str,

@@ -12,7 +12,7 @@ from services.common.settings import Settings, get, get_bool, get_int
 from services.common.workers import run_loops
 
 from . import db, events, usecases
-from .delivery import DeliveryLoop
+from .delivery import DeliveryLoop, marks_engine
 from .rendering import Renderer
 from .smtp import SmtpSender
 
@@ -40,12 +40,14 @@ def build_loops(settings: Settings) -> dict:
         ignored_types=events.IGNORED, auto_offset_reset=get("ASHYQ_NOTIFY_OFFSET_RESET"), batch_handler=on_batch,
         max_attempts=get_int("ASHYQ_CONSUMER_MAX_ATTEMPTS"))
     loops = {"consumer": consumer.run}
-    for i in range(get_int("ASHYQ_NOTIFY_DELIVERY_THREADS")):
+    threads = get_int("ASHYQ_NOTIFY_DELIVERY_THREADS")
+    marks = marks_engine(make_engine(settings.database_url, pool_size=threads))
+    for i in range(threads):
         sender = SmtpSender(host=get("ASHYQ_SMTP_HOST"), port=get_int("ASHYQ_SMTP_PORT"), tls=get("ASHYQ_SMTP_TLS"),
                             user=get("ASHYQ_SMTP_USER"), password=get("ASHYQ_SMTP_PASSWORD"),
                             timeout=float(get("ASHYQ_SMTP_TIMEOUT")))
-        loops[f"delivery-{i + 1}"] = DeliveryLoop(sessions=sessions, sender=sender, mail_from=get("ASHYQ_MAIL_FROM"),
-                                                  wake=wake).run
+        loops[f"delivery-{i + 1}"] = DeliveryLoop(sessions=sessions, marks=marks, sender=sender,
+                                                  mail_from=get("ASHYQ_MAIL_FROM"), wake=wake).run
     if get_bool("ASHYQ_NOTIFY_OUTBOX_RELAY"):
         relay = OutboxRelay(service="notify", engine=engine, outbox=db.outbox, bootstrap=settings.kafka_bootstrap,
                             poll_seconds=float(get("ASHYQ_OUTBOX_POLL_SECONDS")))
