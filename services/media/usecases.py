@@ -89,15 +89,16 @@ def upload_direct(ctx: MediaContext, chunks: Iterator[bytes], *, content_length:
             raise _unavailable_or(exc)
     try:
         with transaction(ctx.sessions) as session:
-            session.execute(db.media.insert().values(
+            row = session.execute(db.media.insert().values(
                 id=media_id, state=State.QUARANTINED.value, upload_path="direct", kind=detected.kind,
                 content_type=detected.mime, size=reader.size, sha256=reader.sha256.hexdigest(),
                 width=facts.width, height=facts.height, duration_seconds=facts.duration_seconds,
-                original_key=None, claimed_at=None))  # claimed_at empty: ready for the worker's renderers
+                original_key=None, claimed_at=None)  # claimed_at empty: ready for the worker's renderers
+                .returning(db.media)).one()
     except Exception as exc:
         _remove_quietly(ctx, original_object)
         raise _unavailable_or(exc)
-    return get_media(ctx, media_id)
+    return _view(row)
 
 
 def _refused(ctx: MediaContext, media_id: str, rejection: Rejection, detected: sniff.Detected, *,
@@ -367,7 +368,10 @@ def _row(ctx: MediaContext, media_id: str):
 
 
 def get_media(ctx: MediaContext, media_id: str) -> dict:
-    row = _row(ctx, media_id)
+    return _view(_row(ctx, media_id))
+
+
+def _view(row) -> dict:
     return {"id": row.id, "state": row.state, "kind": row.kind, "content_type": row.content_type,
             "size": row.size, "sha256": row.sha256, "width": row.width, "height": row.height,
             "duration_seconds": row.duration_seconds, "public_type": row.public_type, "reason": row.reason,
