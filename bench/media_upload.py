@@ -146,9 +146,10 @@ def rendering_drain(ids: list[str]) -> dict:
     return result
 
 
-def media_processes() -> list[int]:
-    """The media gunicorn master, its workers, and whatever they run (ffprobe/ffmpeg)."""
-    master = int((ROOT / "var" / "run" / "media.pid").read_text().split()[0])
+def media_processes(name: str = "media") -> list[int]:
+    """A launcher-started process (the media gunicorn master or the media worker), its children, and whatever
+    they run (ffprobe/ffmpeg)."""
+    master = int((ROOT / "var" / "run" / f"{name}.pid").read_text().split()[0])
     pids, frontier = [master], [master]
     while frontier:
         parent = frontier.pop()
@@ -173,20 +174,21 @@ def rss_kb(pid: int) -> int:
 
 
 def bench_video_memory() -> dict:
+    """RSS of the web processes while the 500 MB video streams in, then of the worker while it renders it."""
     path = video_500mb()
     size = path.stat().st_size
-    baseline = {pid: rss_kb(pid) for pid in media_processes()}
-    peak_total, peak_single_growth, samples, stop = 0, 0, [], threading.Event()
+    groups = {"web": "media", "worker": "media-worker"}
+    baseline = {g: {pid: rss_kb(pid) for pid in media_processes(n)} for g, n in groups.items()}
+    peak = {g: {"total": 0, "growth": 0} for g in groups}
+    stop = threading.Event()
 
     def sample():
-        nonlocal peak_total, peak_single_growth
         while not stop.is_set():
-            per_pid = {pid: rss_kb(pid) for pid in media_processes()}
-            total = sum(per_pid.values())
-            peak_total = max(peak_total, total)
-            peak_single_growth = max(peak_single_growth,
-                                     max((kb - baseline.get(pid, 0) for pid, kb in per_pid.items()), default=0))
-            samples.append(total)
+            for group, name in groups.items():
+                per_pid = {pid: rss_kb(pid) for pid in media_processes(name)}
+                peak[group]["total"] = max(peak[group]["total"], sum(per_pid.values()))
+                growth = max((kb - baseline[group].get(pid, 0) for pid, kb in per_pid.items()), default=0)
+                peak[group]["growth"] = max(peak[group]["growth"], growth)
             stop.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -195,20 +197,34 @@ def bench_video_memory() -> dict:
     with open(path, "rb") as file:
         response = requests.post(f"{API}/uploads", files={"file": ("big.mov", file, "video/quicktime")},
                                  headers=bearer("operator"), timeout=900)
-    elapsed = time.monotonic() - t0
+    uploaded = time.monotonic() - t0
+    state = None
+    if response.status_code == 201:
+        media_id = response.json()["id"]
+        while time.monotonic() - t0 < 300:
+            state = requests.get(f"{API}/media/{media_id}", timeout=10).json()["state"]
+            if state in ("stored", "rejected"):
+                break
+            time.sleep(0.5)
+    rendered = time.monotonic() - t0
     stop.set()
     sampler.join()
-    result = {"video_mb": round(size / 1e6, 1), "status": response.status_code, "seconds": round(elapsed, 1),
-              "baseline_total_rss_mb": round(sum(baseline.values()) / 1024, 1),
-              "peak_total_rss_mb": round(peak_total / 1024, 1),
-              "peak_growth_of_one_process_mb": round(peak_single_growth / 1024, 1),
-              "growth_vs_file_size": round(peak_single_growth * 1024 / size, 4), "samples": len(samples)}
+    mb = lambda kb: round(kb / 1024, 1)  # noqa: E731
+    result = {"video_mb": round(size / 1e6, 1), "status": response.status_code, "final_state": state,
+              "upload_s": round(uploaded, 1), "stored_after_s": round(rendered, 1)}
+    for group in groups:
+        result[group] = {"baseline_total_rss_mb": mb(sum(baseline[group].values())),
+                         "peak_total_rss_mb": mb(peak[group]["total"]),
+                         "peak_growth_of_one_process_mb": mb(peak[group]["growth"]),
+                         "growth_vs_file_size": round(peak[group]["growth"] * 1024 / size, 4)}
     if response.status_code != 201:
         result["error"] = response.text[:300]
-    print(f"video: {result['video_mb']} MB streamed and processed in {result['seconds']}s ({response.status_code}); "
-          f"media processes RSS {result['baseline_total_rss_mb']} -> peak {result['peak_total_rss_mb']} MB; "
-          f"largest growth of one process {result['peak_growth_of_one_process_mb']} MB "
-          f"({result['growth_vs_file_size'] * 100:.1f} % of the file)")
+    print(f"video: {result['video_mb']} MB streamed in {result['upload_s']}s ({response.status_code}), "
+          f"{state} after {result['stored_after_s']}s")
+    for group in groups:
+        r = result[group]
+        print(f"  {group:6} RSS {r['baseline_total_rss_mb']} -> peak {r['peak_total_rss_mb']} MB; largest growth of "
+              f"one process {r['peak_growth_of_one_process_mb']} MB ({r['growth_vs_file_size'] * 100:.1f} % of the file)")
     return result
 
 
