@@ -125,6 +125,13 @@ def test_web_institution_page_shows_budget_chart(page):
     expect(page.locator(".flag").first).to_be_visible()
     expect(page.get_by_role("heading", name="По специфике экономической классификации")).to_be_visible()
     expect(page.get_by_role("link", name="Подать обращение")).to_be_visible()
+
+    page.get_by_role("link", name="Оставить отзыв").click()
+    page.get_by_label("Ваше имя").fill("Болат")
+    page.get_by_label("Оценка").select_option("4")
+    page.get_by_label("Отзыв", exact=True).fill("Школа отремонтирована хорошо, спасибо.")
+    page.get_by_role("button", name="Отправить отзыв").click()
+    expect(page.get_by_text("Отзыв появится после проверки модератором")).to_be_visible()
     page.problems.assert_none()
 
 
@@ -236,8 +243,13 @@ def test_web_appeal_with_photo_is_answered_by_the_institution(page, staff_page, 
     page.locator(".answer .gallery img").scroll_into_view_if_needed()
     page.wait_for_function("() => document.querySelector('.answer .gallery img').naturalWidth > 0")
     assert page.locator(".timeline li").count() >= 3  # submitted, delivered, (in progress,) answered
-    expect(page.get_by_role("button", name="Обжаловать ответ")).to_be_visible()
     expect(page.locator(".gallery img").first).to_be_attached()
+
+    # Not satisfied: the citizen disputes the answer while it is allowed.
+    page.get_by_label("Почему ответ вас не устраивает").fill("Крыша по-прежнему протекает, фото приложены к обращению.")
+    page.get_by_role("button", name="Обжаловать ответ").click()
+    expect(page.locator(".lead .badge")).to_have_text("Ответ обжалован")
+    expect(page.get_by_role("button", name="Обжаловать ответ")).to_have_count(0)
     page.problems.assert_none()
 
 

@@ -26,8 +26,13 @@ async function waitStored(id, timeoutMs = 60000) {
   const until = Date.now() + timeoutMs;
   let delay = 300;
   while (Date.now() < until) {
-    const m = await get(`${MEDIA}/media/${encodeURIComponent(id)}`);
-    if (m.state === "stored" || m.state === "rejected") return m;
+    let m = null;
+    try {
+      m = await get(`${MEDIA}/media/${encodeURIComponent(id)}`);
+    } catch (err) {
+      if (!err.unavailable) throw err; // a restart or a network blip: keep asking until the time is up
+    }
+    if (m && (m.state === "stored" || m.state === "rejected")) return m;
     await sleep(delay);
     delay = Math.min(delay * 1.5, 2000);
   }

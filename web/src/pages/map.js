@@ -108,6 +108,7 @@ export async function render(root) {
       h("div", {}, t(`kind.${p.kind}`) || p.kind),
       h("div", {}, `${t("inst.executed")}: ${money(p.executed)} (${percent(pct)})`),
       flagCount(p) ? h("div", { class: "flag-text" }, t("map.flags", { n: flagCount(p) })) : null,
+      p.appeal_count ? h("div", {}, t("map.appeals", { n: p.appeal_count })) : null,
       h("a", { href: `/institution/${encodeURIComponent(id)}`, "data-link": "" }, t("map.open")));
   }
 
