@@ -3,6 +3,7 @@ and the cleanup loop."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from services.common import logs, topics
@@ -16,6 +17,7 @@ from . import db, events, usecases
 from .context import MediaContext, build_context
 
 logger = logging.getLogger(__name__)
+RENDER_NICENESS = 10
 
 
 def cleanup_loop(ctx: MediaContext, interval: float):
@@ -30,6 +32,12 @@ def cleanup_loop(ctx: MediaContext, interval: float):
 
 def render_loop(ctx: MediaContext):
     def run(stop: threading.Event) -> None:
+        # Rendering is background work: uploads being answered (and everything else) go first. On Linux the
+        # nice value is per thread, and the ffmpeg it starts inherits it.
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), RENDER_NICENESS)
+        except OSError:
+            pass
         while not stop.is_set():
             try:
                 if not usecases.render_next(ctx):
