@@ -1,13 +1,13 @@
 // Message catalogues: Kazakh by default, Russian by a switch remembered in localStorage.
-import kk from "./i18n/kk.json";
-import ru from "./i18n/ru.json";
+import kk from "./i18n/kk.json" with { type: "json" };
+import ru from "./i18n/ru.json" with { type: "json" };
 
 const CATALOGUES = { kk, ru };
 const STORAGE_KEY = "ashyq.lang";
 const listeners = new Set();
 
 function initialLang() {
-  const fromUrl = new URLSearchParams(location.search).get("lang");
+  const fromUrl = new URLSearchParams(globalThis.location?.search ?? "").get("lang");
   try {
     if (fromUrl in CATALOGUES) {
       localStorage.setItem(STORAGE_KEY, fromUrl); // a link with ?lang= sets the language like the switch does

@@ -1,25 +1,13 @@
 // The institution portal: login, then the institution's appeals with deadlines, overdue first.
 import { APPEALS, get, items, post } from "../api.js";
 import { h, fill } from "../dom.js";
-import { date, daysUntil } from "../format.js";
+import { isOverdue, sortAppeals } from "../appeal-order.js";
+import { date } from "../format.js";
 import { t, tOr } from "../i18n.js";
 import { navigate } from "../router.js";
 import { setStaffToken, staffToken } from "../staff.js";
 import { deadlineInfo, statusBadge } from "../timeline.js";
 import { errorBox, fieldError, showFieldErrors } from "../ui.js";
-
-const OPEN = ["submitted", "delivered", "in_progress", "extended", "overdue", "escalated", "disputed"];
-
-export function isOverdue(a) {
-  if (a.status === "overdue" || a.status === "escalated") return true;
-  return OPEN.includes(a.status) && daysUntil(a.deadline) < 0;
-}
-
-/** Overdue first, then open ones by nearest deadline, then the finished ones. */
-export function sortAppeals(list) {
-  const rank = (a) => (isOverdue(a) ? 0 : OPEN.includes(a.status) ? 1 : 2);
-  return [...list].sort((a, b) => rank(a) - rank(b) || String(a.deadline).localeCompare(String(b.deadline)));
-}
 
 function loginForm(root) {
   const note = h("div");
