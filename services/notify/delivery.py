@@ -35,7 +35,7 @@ SENT_ALREADY = exists().where(a.c.notification_id == n.c.id, a.c.outcome == "sen
 
 class DeliveryLoop:
     def __init__(self, *, sessions: sessionmaker, marks: Engine, sender: SmtpSender, mail_from: str,
-                 wake: threading.Event, batch_size: int = 20, idle_seconds: float = 0.2):
+                 wake: threading.Event, batch_size: int = 5, idle_seconds: float = 0.2):
         self.sessions = sessions
         self.marks = marks  # commits each "sent" at once (see the module docstring)
         self.sender = sender

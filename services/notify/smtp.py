@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formatdate
 
 MESSAGE_DOMAIN = "ashyq.kz"
@@ -22,19 +25,21 @@ def bounce_address(mail_from: str, thread_id: str | None) -> str:
 
 
 def build_message(*, sender: str, recipient: str, subject: str, text: str, html: str, message_id: str,
-                  thread_id: str | None) -> EmailMessage:
-    message = EmailMessage()
+                  thread_id: str | None) -> MIMEMultipart:
+    """multipart/alternative, plain text then HTML, UTF-8. Built with the classic (compat32) email API:
+    several times cheaper than EmailMessage, which counts at hundreds of emails a second."""
+    message = MIMEMultipart("alternative")
     message["From"] = sender
     message["To"] = recipient
-    message["Subject"] = subject  # EmailMessage encodes non-ASCII subjects (RFC 2047, UTF-8)
+    message["Subject"] = Header(subject, "utf-8")  # RFC 2047 encoded words
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = f"<{message_id}@{MESSAGE_DOMAIN}>"
     if thread_id:
         root = f"<{thread_id}@{MESSAGE_DOMAIN}>"
         message["In-Reply-To"] = root
         message["References"] = root
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    message.attach(MIMEText(text, "plain", "utf-8"))
+    message.attach(MIMEText(html, "html", "utf-8"))
     return message
 
 
@@ -44,7 +49,7 @@ class SmtpSender:
         self.user, self.password, self.timeout = user, password, timeout
         self._conn: smtplib.SMTP | None = None
 
-    def send(self, message: EmailMessage, envelope_from: str | None = None) -> None:
+    def send(self, message: Message, envelope_from: str | None = None) -> None:
         """Send one email; a reused connection the server has dropped meanwhile is replaced once."""
         reused = self._conn is not None
         try:
