@@ -18,9 +18,10 @@ from services.common.ratelimit import RateLimiter
 from services.common.settings import Settings, get, get_int
 from services.common.web import add_readiness_check, create_service_app
 
-from . import api
+from . import api, queries
 from .accounts import TokenIssuer
 from .limits import SubmitLimits
+from .usecases import holiday_calendar
 from .workflow import ALMATY, almaty_day
 
 
@@ -79,5 +80,12 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     for blueprint in api.BLUEPRINTS:
         smorest.register_blueprint(blueprint)
     app.register_blueprint(api.OPEN311)
-    smorest.register_blueprint(operator_blueprint("appeals", app.extensions["appeals"]))
+    context = app.extensions["appeals"]
+    smorest.register_blueprint(operator_blueprint("appeals", context, sections={"appeals": lambda: _summary(context)}))
     return app
+
+
+def _summary(context: AppealsContext) -> dict:
+    with context.sessions() as session:
+        holidays = holiday_calendar(session)
+    return queries.operator_summary(context.sessions, context.clock(), holidays)

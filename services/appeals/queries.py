@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.common.auth import Principal
 
 from . import db
+from .domain import deadlines
 from .domain.appeal import FINISHED, RUNNING, Status, allowed_next
-from .workflow import almaty_day, citizen_appeal, not_found
+from .workflow import ALMATY, almaty_day, citizen_appeal, not_found
 
 PUBLIC_FIELDS = ("ticket", "institution_id", "category", "status", "deadline", "submitted_at")
 STAFF_FIELDS = ("id", "ticket", "institution_id", "category", "description", "budget_line_id", "contract_id",
@@ -169,3 +170,54 @@ def appeal_counts(sessions: sessionmaker, institution_id: str | None, *, today: 
 def today_for(moment: datetime) -> date:
     return almaty_day(moment)
 
+
+
+# ----- operators' dashboard (services/common/operator.py summary section and metrics)
+
+def _breakdown(session: Session, since: datetime) -> dict:
+    a, i = db.appeals, db.institutions
+    result = {}
+    for name, column in (("by_status", a.c.status), ("by_district", i.c.district_id), ("by_category", a.c.category)):
+        rows = session.execute(select(column, func.count()).select_from(a.join(i, i.c.id == a.c.institution_id))
+                               .where(a.c.submitted_at >= since).group_by(column)).all()
+        result[name] = {str(key): count for key, count in rows}
+    return result
+
+
+def _deadline_rows(session: Session, condition, limit: int) -> list[dict]:
+    a, i = db.appeals, db.institutions
+    rows = session.execute(select(a.c.id, a.c.ticket, a.c.deadline, a.c.status, i.c.name_ru, i.c.name_kk)
+                           .join(i, i.c.id == a.c.institution_id).where(condition)
+                           .order_by(a.c.deadline, a.c.ticket).limit(limit)).all()
+    return [{"id": r.id, "ticket": r.ticket, "deadline": r.deadline.isoformat(), "status": r.status,
+             "institution_name": r.name_ru, "institution_name_kk": r.name_kk} for r in rows]
+
+
+def deadline_conditions(today: date, holidays) -> tuple:
+    """(overdue, due within 3 working days) as SQL conditions on appeals."""
+    a = db.appeals
+    running = [s.value for s in RUNNING]
+    soon = deadlines.add_working_days(today, deadlines.REMINDER_WORKING_DAYS, holidays)
+    overdue = or_(a.c.status == Status.OVERDUE.value, and_(a.c.status.in_(running), a.c.deadline < today))
+    due_soon = and_(a.c.status.in_(running), a.c.deadline >= today, a.c.deadline <= soon)
+    return overdue, due_soon
+
+
+def operator_summary(sessions: sessionmaker, now: datetime, holidays) -> dict:
+    """Appeals today and this week by status, district and category; overdue and due-soon appeals."""
+    today = almaty_day(now)
+    midnight = datetime.combine(today, datetime.min.time(), ALMATY)
+    overdue, due_soon = deadline_conditions(today, holidays)
+    with sessions() as session:
+        return {"today": _breakdown(session, midnight), "week": _breakdown(session, midnight - timedelta(days=6)),
+                "overdue": _deadline_rows(session, overdue, 20), "due_soon": _deadline_rows(session, due_soon, 20)}
+
+
+def appeal_gauges(sessions: sessionmaker, now: datetime, holidays) -> tuple[dict, int, int]:
+    """(count by status, overdue, due soon) for the Prometheus gauges."""
+    a = db.appeals
+    overdue, due_soon = deadline_conditions(almaty_day(now), holidays)
+    with sessions() as session:
+        by_status = dict(session.execute(select(a.c.status, func.count()).group_by(a.c.status)).all())
+        return (by_status, session.scalar(select(func.count()).select_from(a).where(overdue)),
+                session.scalar(select(func.count()).select_from(a).where(due_soon)))

@@ -6,14 +6,15 @@ import threading
 from datetime import datetime
 from typing import Callable
 
-from services.common import logs, topics
+from services.common import logs, metrics, topics
 from services.common.consumer import ConsumerRunner
 from services.common.db import make_engine, make_session_factory
+from services.common.operator import trend_sampler
 from services.common.outbox import OutboxRelay
 from services.common.settings import Settings, get, get_int
 from services.common.workers import run_loops
 
-from . import db, events, usecases, workflow
+from . import db, events, queries, usecases, workflow
 
 logger = logging.getLogger(__name__)
 
@@ -24,9 +25,13 @@ def deadline_loop(sessions, clock: Callable[[], datetime], every: float = SWEEP_
     """Reminders, overdue appeals and undisputed answers, once a minute (the clock is injectable)."""
     def run(stop: threading.Event) -> None:
         while not stop.is_set():
-            counts = workflow.deadline_sweep(sessions, now=clock())
+            now = clock()
+            counts = workflow.deadline_sweep(sessions, now=now)
             if any(counts.values()):
                 logs.log(logger, logging.INFO, "deadline sweep", **counts)
+            with sessions() as session:
+                holidays = usecases.holiday_calendar(session)
+            metrics.set_appeal_counts(*queries.appeal_gauges(sessions, now, holidays))
             stop.wait(every)
     return run
 
@@ -47,7 +52,9 @@ def build_loops(settings: Settings, clock: Callable[[], datetime] = workflow.utc
         },
         ignored_types=(events.NOTIFICATION_FAILED,),
         max_attempts=get_int("ASHYQ_CONSUMER_MAX_ATTEMPTS"))
-    return {"outbox-relay": relay.run, "consumer": consumer.run, "deadlines": deadline_loop(sessions, clock)}
+    return {"outbox-relay": relay.run, "consumer": consumer.run, "deadlines": deadline_loop(sessions, clock),
+            "operator-trend": trend_sampler("appeals", engine=engine, redis_url=settings.redis_url,
+                                            bootstrap=settings.kafka_bootstrap)}
 
 
 def main() -> None:
