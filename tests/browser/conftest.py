@@ -67,7 +67,7 @@ def _open_page(browser, request, viewport, suffix=""):
     page = context.new_page()
     page.set_default_timeout(15000)
     problems = PageProblems()
-    page.on("console", lambda m: m.type == "error" and problems.console_errors.append(m.text))
+    page.on("console", lambda m: m.type == "error" and problems.console_errors.append(f"{m.text} [{m.location.get('url', '')}]"))
     page.on("pageerror", lambda e: problems.console_errors.append(f"uncaught: {e}"))
     page.on("requestfailed", lambda r: problems.failed_requests.append(f"{r.method} {r.url}: {r.failure}"))
     page.problems = problems

@@ -216,6 +216,7 @@ def test_web_appeal_with_photo_is_answered_by_the_institution(page, staff_page, 
     portal.get_by_role("button", name="Войти").click()
     expect(portal.get_by_role("heading", name="Обращения о вашем учреждении")).to_be_visible()
     expect(portal.get_by_role("link", name=filed["ticket"])).to_have_count(1)
+    shot(portal, "portal_list")
     portal.get_by_role("link", name=filed["ticket"]).click()
     expect(portal.get_by_role("heading", name=f"Обращение {filed['ticket']}")).to_be_visible()
     expect(portal.get_by_text(marker)).to_be_visible()
@@ -256,7 +257,7 @@ def test_web_appeal_with_photo_is_answered_by_the_institution(page, staff_page, 
 @pytest.mark.parametrize("path", ["/", "/institution/{id}", "/institution/{id}/appeal", "/portal"])
 def test_web_phone_360px_has_no_horizontal_scrolling(phone_page, path):
     require_api("/api/budget/v1/map.geojson?year=2026", "budget map")
-    phone_page.goto(path.format(id=flagged_institution()))
+    phone_page.goto(path.format(id=flagged_institution()) if "{id}" in path else path)
     phone_page.locator("main h1").first.wait_for()
     phone_page.wait_for_load_state("networkidle")
     widths = phone_page.evaluate("() => [document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]")

@@ -43,7 +43,7 @@ async function pickPoint(container, inst, onPick) {
   if (inst?.lat && inst?.lon) {
     L.marker([inst.lat, inst.lon], { icon: L.divIcon({ className: "inst-centre", iconSize: [12, 12] }), keyboard: false, interactive: false })
       .bindTooltip(localName(inst), { direction: "top" }).addTo(map);
-    map.setView([inst.lat, inst.lon], 11, { animate: false });
+    map.setView([inst.lat, inst.lon], 10, { animate: false });
   }
   let marker = null;
   map.on("click", (e) => {
