@@ -129,7 +129,7 @@ def rendering_drain(ids: list[str]) -> dict:
     engine = create_engine(get("ASHYQ_MEDIA_DATABASE_URL"))
     t0 = time.monotonic()
     pending = len(ids)
-    while pending and time.monotonic() - t0 < 90:
+    while pending and time.monotonic() - t0 < 45:
         with engine.connect() as conn:
             pending = conn.execute(select(func.count()).select_from(db.media).where(
                 db.media.c.id.in_(ids), db.media.c.state != "stored")).scalar()

@@ -77,8 +77,10 @@ class Storage:
     def remove(self, bucket: str, key: str) -> None:
         self.client.remove_object(bucket, key)  # removing a missing object is not an error in S3
 
-    def presigned_get(self, bucket: str, key: str, seconds: int, filename: str | None = None) -> str:
-        headers = {"response-content-disposition": f'inline; filename="{filename}"'} if filename else None
+    def presigned_get(self, bucket: str, key: str, seconds: int, filename: str | None = None,
+                      attachment: bool = False) -> str:
+        disposition = "attachment" if attachment else "inline"
+        headers = {"response-content-disposition": f'{disposition}; filename="{filename}"'} if filename else None
         return self.public_client.presigned_get_object(bucket, key, expires=timedelta(seconds=seconds),
                                                        response_headers=headers)
 

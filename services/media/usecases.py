@@ -35,6 +35,7 @@ from .upload_stream import TeeReader, TooLarge, read_head
 logger = logging.getLogger(__name__)
 CONSUMER = "media"
 STUCK_AFTER = timedelta(minutes=15)  # a check running longer than this died with its process
+PRESIGN_GRACE = timedelta(minutes=15)
 MAX_FAILURES = 3                     # renders failing for a reason other than an outage: then rejected
 MULTIPART_OVERHEAD = 64 * 1024       # boundary and part headers around the file in a multipart body
 
@@ -134,8 +135,9 @@ def presign_upload(ctx: MediaContext, *, kind: str, size: int) -> dict:
     limit = ctx.limits.bytes_for(kind)
     if size > limit:
         raise Problem(413, f"{kind} larger than {limit} bytes", limit=limit)
+    # A PUT begun just before its URL expires may still be arriving: the row outlives the URL a while.
     media_id = _new_row(ctx, upload_path="presigned", declared_kind=kind,
-                        expires_in=timedelta(seconds=ctx.presign_ttl_seconds))
+                        expires_in=timedelta(seconds=ctx.presign_ttl_seconds) + PRESIGN_GRACE)
     url = ctx.storage.presigned_put(QUARANTINE, PRESIGNED_PREFIX + media_id, ctx.presign_ttl_seconds)
     view = get_media(ctx, media_id)
     return {**view, "upload_url": url, "method": "PUT", "max_size": limit}
@@ -199,9 +201,12 @@ def _check_presigned(ctx: MediaContext, media_id: str, key: str, workdir: Path) 
     ctx.storage.download(QUARANTINE, key, original)
     sha256, head = _digest(original)
     detected = sniff.detect(head)
+    declared = _row(ctx, media_id).declared_kind
     try:
         if not detected.accepted:
             raise unsupported(detected.mime)
+        if declared and detected.kind != declared:
+            raise Rejection(415, f"announced a {declared}, sent {detected.mime}", detected.mime)
         if size > ctx.limits.bytes_for(detected.kind):
             raise too_large(detected.kind, ctx.limits.bytes_for(detected.kind))
     except Rejection as rejection:
@@ -397,7 +402,7 @@ def original_url(ctx: MediaContext, media_id: str, *, role: str, institution_id:
         raise Problem(403, {"kk": "Түпнұсқаға рұқсат жоқ", "ru": "Нет доступа к оригиналу",
                             "en": "the original is for operators and the institution concerned"})
     return ctx.storage.presigned_get(ORIGINALS, row.original_key, ctx.url_ttl_seconds,
-                                     filename=f"{media_id}-original")
+                                     filename=f"{media_id}-original", attachment=True)
 
 
 def _stored(ctx: MediaContext, media_id: str):

@@ -103,3 +103,12 @@ def test_presign_input_is_strict_and_sizes_are_limited(client, operator):
     unknown = client.post(PRESIGN, json={"kind": "video", "size": 10, "name": "x.mp4"}, headers=operator)
     assert unknown.status_code == 422 and "name" in unknown.get_json()["errors"]
     assert client.post(PRESIGN, json={"kind": "pdf", "size": 10}, headers=operator).status_code == 422
+
+
+def test_a_presigned_photo_slot_does_not_take_a_video(client, operator):
+    data = video(seconds=1)
+    upload = presign(client, "photo", len(data), operator)
+    put(upload["upload_url"], data)
+    media = wait_for(lambda: (m := state_of(client, upload["id"]))["state"] == "rejected" and m,
+                     timeout=30, what="the upload to be rejected")
+    assert media["detected_type"] == "video/mp4" and "announced a photo" in media["reason"]
