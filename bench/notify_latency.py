@@ -169,6 +169,17 @@ def received_at(address: str) -> dict[str, float]:
             return out
 
 
+def collect(address: str, got: dict, done: threading.Event) -> None:
+    """Read the institution's emails back while they arrive: the local Mailpit keeps only its newest
+    ~500 messages (its default --max), so under load an email may be pruned seconds after it came."""
+    while not done.is_set():
+        try:
+            got.update(received_at(address))
+        except requests.RequestException:
+            pass
+        done.wait(0.3)
+
+
 def email_phase(via: str, rate: float, seconds: float) -> dict:
     institution = new_institution()
     address = institution["contact_emails"][0]
@@ -177,22 +188,20 @@ def email_phase(via: str, rate: float, seconds: float) -> dict:
                                    timeout=10).status_code == 201, 60, "appeals to learn the institution")
     started: dict[str, float] = {}
     errors: list = []
+    got: dict[str, float] = {}
+    collecting = threading.Event()
+    collector = threading.Thread(target=collect, args=(address, got, collecting))
+    collector.start()
     t_start = time.time()
     paced(rate, seconds, submitter(via, institution, started, errors))
     if _producer is not None:
         _producer.flush()
     t_last_post = time.time()
-
-    def all_in():
-        got = received_at(address)
-        return got if all(t in got for t in started) else None
     deadline = time.monotonic() + 60
-    got = {}
-    while time.monotonic() < deadline:
-        got = received_at(address)
-        if all(t in got for t in started):
-            break
+    while time.monotonic() < deadline and not all(t in got for t in list(started)):
         time.sleep(0.5)
+    collecting.set()
+    collector.join()
     latencies = [(started[t], got[t] - started[t]) for t in started if t in got]
     latencies.sort()
     values = [lat for _, lat in latencies]

@@ -157,8 +157,8 @@ def wait_for_or_none(probe, timeout: float):
         return None
 
 
-def submit(institution: dict, language: str = "ru", email: str | None = None) -> dict:
-    appeal_id = str(uuid.uuid4())
+def submit(institution: dict, language: str = "ru", email: str | None = None, appeal_id: str | None = None) -> dict:
+    appeal_id = appeal_id or str(uuid.uuid4())
     data = {"appeal_id": appeal_id, "ticket": f"AKM-2026-{uuid.uuid4().int % 10**6:06d}",
             "institution_id": institution["id"], "category": "other", "description": "Проверка доставки.",
             "media_ids": [], "language": language, "deadline": "2026-12-17",
