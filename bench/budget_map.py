@@ -2,9 +2,10 @@
 
     var/venv/bin/python bench/budget_map.py [--seconds 8] [--clients 4] [--rate 100]
 
-The ceiling runs in the same run: the cached answers are written to var/bench-static/ and nginx serves them
-from `/bench-static/` (deploy/local/nginx.conf.template). Two encodings are measured: `gzip` (what a browser
-asks for: budget serves its precompressed copy, nginx compresses the static file on the fly) and `identity`.
+The ceiling runs in the same run: the exact bytes budget answers with are written to var/bench-static/ and nginx
+serves them from `/bench-static/` (deploy/local/nginx.conf.template). Two encodings are measured: `gzip` (what a
+browser asks for; budget sends its copy compressed once when cached, and the static twin is that same gzipped
+body, sent as is) and `identity` (the plain JSON both ways).
 Load: closed-loop keep-alive clients in separate processes (requests/s, p50, p99), then the detail at a fixed
 rate (default 100 requests/s) for its p99. Runs on the data currently loaded (`make up`: the default scale).
 Results: bench/results/budget_map.json.
@@ -118,29 +119,37 @@ def _summary(name: str, latencies: list[float], errors: int, seconds: float) -> 
     return result
 
 
-def prepare(detail_count: int) -> tuple[list[str], list[str]]:
-    """Warm the caches and write the static twins; returns (detail paths, static detail paths)."""
+def prepare(detail_count: int) -> dict:
+    """Warm the caches and write the static twins (the same bytes per encoding); returns the paths to load."""
     base = f"http://{HOST}:{PORT}"
     STATIC.mkdir(parents=True, exist_ok=True)
-    body = requests.get(f"{base}{API}/map.geojson", headers={"Accept-Encoding": "identity"}, timeout=60)
-    body.raise_for_status()
-    (STATIC / "map.geojson").write_bytes(body.content)
-    features = body.json()["features"]
+    targets = {enc: {"map": [], "detail": [], "static_map": [], "static_detail": []} for enc in ("gzip", "identity")}
+
+    def fetch_raw(path: str, encoding: str) -> bytes:
+        response = requests.get(base + path, headers={"Accept-Encoding": encoding}, timeout=60, stream=True)
+        response.raise_for_status()
+        assert (response.headers.get("Content-Encoding") == "gzip") == (encoding == "gzip"), path
+        return response.raw.read()   # the bytes on the wire, not decompressed
+
+    def twin(name: str, path: str, encoding: str, kind: str) -> None:
+        fetch_raw(path, encoding)             # make sure it is cached
+        raw = fetch_raw(path, encoding)
+        (STATIC / name).write_bytes(raw)
+        targets[encoding][kind].append(path)
+        targets[encoding]["static_" + kind].append(f"/bench-static/{name}")
+
+    features = requests.get(f"{base}{API}/map.geojson", timeout=60).json()["features"]
     ids = [f["id"] for f in random.Random(7).sample(features, min(detail_count, len(features)))]
-    paths, static_paths = [], []
-    for n, iid in enumerate(ids):
-        path = f"{API}/institutions/{iid}"
-        detail = requests.get(base + path, headers={"Accept-Encoding": "identity"}, timeout=30)
-        requests.get(base + path, headers={"Accept-Encoding": "gzip"}, timeout=30)
-        (STATIC / f"detail-{n}.json").write_bytes(detail.content)
-        paths.append(path)
-        static_paths.append(f"/bench-static/detail-{n}.json")
-    requests.get(f"{base}{API}/map.geojson", headers={"Accept-Encoding": "gzip"}, timeout=60)
-    probe = requests.get(f"{base}/bench-static/map.geojson", timeout=30)
-    if probe.status_code != 200 or probe.content != body.content:
+    for encoding in ("gzip", "identity"):
+        twin(f"map.{encoding}", f"{API}/map.geojson", encoding, "map")
+        for n, iid in enumerate(ids):
+            twin(f"detail-{n}.{encoding}", f"{API}/institutions/{iid}", encoding, "detail")
+    probe = requests.get(f"{base}/bench-static/map.identity", headers={"Accept-Encoding": "identity"}, timeout=30)
+    if probe.status_code != 200 or probe.content != (STATIC / "map.identity").read_bytes():
         sys.exit("nginx does not serve var/bench-static/ at /bench-static/: reload nginx with the current template")
-    print(f"map: {len(features)} features, {len(body.content):,} bytes; {len(ids)} institution details", flush=True)
-    return paths, static_paths
+    print(f"map: {len(features)} features, {(STATIC / 'map.identity').stat().st_size:,} bytes "
+          f"({(STATIC / 'map.gzip').stat().st_size:,} gzipped); {len(ids)} institution details", flush=True)
+    return targets
 
 
 def main() -> None:
@@ -150,24 +159,25 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--details", type=int, default=200)
     args = parser.parse_args()
-    detail_paths, static_detail_paths = prepare(args.details)
+    targets = prepare(args.details)
     runs = {}
+    identity = {"Accept-Encoding": "identity"}   # static twins are sent as stored, never recompressed
     for encoding in ("gzip", "identity"):
-        headers = {"Accept-Encoding": encoding}
+        t, headers = targets[encoding], {"Accept-Encoding": encoding}
         print(f"[{encoding}]", flush=True)
-        runs[f"map_static_{encoding}"] = closed_loop("static map file (nginx)", ["/bench-static/map.geojson"],
-                                                     headers, args.seconds, args.clients)
-        runs[f"map_cached_{encoding}"] = closed_loop("cached map.geojson (budget)", [f"{API}/map.geojson"],
-                                                     headers, args.seconds, args.clients)
-        runs[f"detail_static_{encoding}"] = closed_loop("static detail files (nginx)", static_detail_paths,
-                                                        headers, args.seconds, args.clients)
-        runs[f"detail_cached_{encoding}"] = closed_loop("cached institution detail (budget)", detail_paths,
-                                                        headers, args.seconds, args.clients)
+        runs[f"map_static_{encoding}"] = closed_loop("static map file (nginx)", t["static_map"], identity,
+                                                     args.seconds, args.clients)
+        runs[f"map_cached_{encoding}"] = closed_loop("cached map.geojson (budget)", t["map"], headers,
+                                                     args.seconds, args.clients)
+        runs[f"detail_static_{encoding}"] = closed_loop("static detail files (nginx)", t["static_detail"], identity,
+                                                        args.seconds, args.clients)
+        runs[f"detail_cached_{encoding}"] = closed_loop("cached institution detail (budget)", t["detail"], headers,
+                                                        args.seconds, args.clients)
     print(f"[fixed rate {args.rate}/s, gzip]", flush=True)
-    runs["detail_fixed_rate"] = fixed_rate(f"detail at {args.rate} req/s", detail_paths, {"Accept-Encoding": "gzip"},
-                                           args.seconds, args.rate)
-    runs["detail_static_fixed_rate"] = fixed_rate(f"static detail at {args.rate} req/s", static_detail_paths,
-                                                  {"Accept-Encoding": "gzip"}, args.seconds, args.rate)
+    runs["detail_fixed_rate"] = fixed_rate(f"detail at {args.rate} req/s", targets["gzip"]["detail"],
+                                           {"Accept-Encoding": "gzip"}, args.seconds, args.rate)
+    runs["detail_static_fixed_rate"] = fixed_rate(f"static detail at {args.rate} req/s",
+                                                  targets["gzip"]["static_detail"], identity, args.seconds, args.rate)
     ratios = {}
     for encoding in ("gzip", "identity"):
         for what in ("map", "detail"):

@@ -1,12 +1,19 @@
 """Redis cache of rendered responses (map, stats, details) with their ETag.
 
-A value is `etag + "\n" + body`, so a hit answers with no database query and no serialisation.
-Keys carry what they depend on, so an import deletes exactly the years and institutions it changed.
+Each representation (plain, and gzip compressed once when cached) is stored as `etag + "\n" + body`
+under its key, and its ETag alone under `<key>:etag`. A process keeps the bodies it served lately: a hit
+costs no database query, no serialisation, no transfer of a large body, and at most one tiny Redis GET a
+second per key (is my copy still current?). So another process may serve a replaced answer for up to
+`local_seconds` after an import; clients may anyway keep it for Cache-Control's max-age. Keys carry what they depend on, so an import deletes exactly the years and
+institutions it changed.
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 
 from redis import Redis
 
@@ -18,9 +25,15 @@ def etag_of(body: bytes) -> str:
 
 
 class Cache:
-    def __init__(self, redis: Redis, ttl_seconds: int = 300):
+    def __init__(self, redis: Redis, ttl_seconds: int = 300, local_bytes: int = 64 * 1024 * 1024,
+                 local_seconds: float = 1.0):
         self.redis = redis
         self.ttl = ttl_seconds
+        self.local_bytes = local_bytes
+        self.local_seconds = local_seconds
+        self._local: OrderedDict[str, list] = OrderedDict()   # key -> [etag, body, checked_at]
+        self._local_size = 0
+        self._lock = threading.Lock()
 
     @classmethod
     def from_url(cls, url: str, ttl_seconds: int = 300) -> "Cache":
@@ -43,34 +56,69 @@ class Cache:
         return f"{PREFIX}:budget:{institution_id}:{year}:{lang}"
 
     def get(self, key: str, gzipped: bool = False) -> tuple[str, bytes] | None:
-        """(etag, body) of the plain or the gzipped representation."""
-        value = self.redis.get(key + ":gz" if gzipped else key)
+        """(etag, body) of the plain or the gzipped representation, or None."""
+        key = key + ":gz" if gzipped else key
+        now = time.monotonic()
+        with self._lock:
+            local = self._local.get(key)
+            if local is not None and now - local[2] < self.local_seconds:
+                return local[0], local[1]
+        current = self.redis.get(key + ":etag")
+        if current is None:
+            return None
+        etag = current.decode()
+        with self._lock:
+            if local is not None and local[0] == etag:
+                local[2] = now
+                self._local.move_to_end(key)
+                return local[0], local[1]
+        value = self.redis.get(key)
         if value is None:
             return None
-        etag, _, body = value.partition(b"\n")
-        return etag.decode(), body
+        stored_etag, _, body = value.partition(b"\n")
+        self._remember(key, stored_etag.decode(), body, now)
+        return stored_etag.decode(), body
 
     def put(self, key: str, body: bytes) -> tuple[str, bytes]:
-        """Store the body and its gzip (compressed once here, not on every request); (etag, gzipped body)."""
+        """Store the body and its gzip; returns (etag of the plain body, gzipped body)."""
         etag = etag_of(body)
         packed = gzip.compress(body, compresslevel=6, mtime=0)
         gz_etag = etag[:-1] + '-gz"'
-        with self.redis.pipeline(transaction=False) as pipe:
-            pipe.set(key, etag.encode() + b"\n" + body, ex=self.ttl)
-            pipe.set(key + ":gz", gz_etag.encode() + b"\n" + packed, ex=self.ttl)
+        with self.redis.pipeline(transaction=True) as pipe:
+            for k, e, b in ((key, etag, body), (key + ":gz", gz_etag, packed)):
+                pipe.set(k, e.encode() + b"\n" + b, ex=self.ttl)
+                pipe.set(k + ":etag", e, ex=self.ttl)
             pipe.execute()
         return etag, packed
 
+    def _remember(self, key: str, etag: str, body: bytes, now: float) -> None:
+        if len(body) > self.local_bytes // 4:
+            return
+        with self._lock:
+            old = self._local.pop(key, None)
+            if old is not None:
+                self._local_size -= len(old[1])
+            self._local[key] = [etag, body, now]
+            self._local_size += len(body)
+            while self._local_size > self.local_bytes:
+                _, (_, dropped, _) = self._local.popitem(last=False)
+                self._local_size -= len(dropped)
+
     def invalidate(self, *, years: set[int] = frozenset(), institution_ids: list[str] = (),
                    all_maps: bool = False) -> int:
-        """Drop the maps and stats of `years` (stats without a year too) and everything of `institution_ids`."""
+        """Drop the maps and stats of `years` (stats without a year too) and everything of `institution_ids`.
+        Deleting the `:etag` keys is what makes every process's local copy stale."""
         patterns = [f"{PREFIX}:map:*"] if all_maps else [f"{PREFIX}:map:{y}:*" for y in years]
         if years:
             patterns += [f"{PREFIX}:stats:{y}:*" for y in years] + [f"{PREFIX}:stats:all:*"]
+        with self._lock:  # this process forgets at once; others within local_seconds
+            self._local.clear()
+            self._local_size = 0
         keys = [k for pattern in patterns for k in self.redis.scan_iter(match=pattern, count=1000)]
         ids = set(institution_ids)
         for iid in ids:
-            keys += [f"{PREFIX}:detail:{iid}:{lang}{gz}" for lang in ("kk", "ru", "en") for gz in ("", ":gz")]
+            keys += [f"{PREFIX}:detail:{iid}:{lang}{suffix}" for lang in ("kk", "ru", "en")
+                     for suffix in ("", ":etag", ":gz", ":gz:etag")]
         if ids:  # one pass over the breakdown keys rather than one scan per institution
             keys += [k for k in self.redis.scan_iter(match=f"{PREFIX}:budget:*", count=1000)
                      if k.decode().split(":")[3] in ids]
