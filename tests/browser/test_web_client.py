@@ -170,6 +170,12 @@ def test_web_appeal_form_shows_api_errors_next_to_fields_in_kazakh(page):
     expect(phone_error).not_to_be_empty()
     expect(page.locator("[data-field='applicant.phone'] input")).to_have_attribute("aria-invalid", "")
     expect(page.locator(".success")).to_have_count(0)
+
+    # Switching to Russian half-way keeps what was typed.
+    page.get_by_role("button", name="Рус").click()
+    expect(page.get_by_label("Опишите, что не так")).to_have_value("Жөндеуден кейін үш айда шатыр қайта ағып жатыр.")
+    expect(page.get_by_label("Телефон (необязательно)")).to_have_value("телефон жоқ")
+    expect(page.get_by_label("Что случилось")).to_have_value("poor_quality")
     # The 422 itself is the only thing the browser may log.
     page.problems.console_errors = [e for e in page.problems.console_errors if "422" not in e]
     page.problems.assert_none()

@@ -54,18 +54,36 @@ export function evidencePicker({ inputId = "evidence", onChange = () => {} } = {
   const input = h("span", { class: "file-pick" }, fileInput,
     h("label", { for: inputId, class: "button", "aria-hidden": "true" }, t("media.choose")));
 
-  function add(file) {
+  function row(file, entry) {
     const bar = h("progress", { max: 100, value: 0, "aria-label": t("media.progress", { name: file.name }) });
     const state = h("span", { class: "upload-state" }, t("media.uploading"));
-    const entry = { file, id: null, status: "uploading" };
     const remove = h("button", { type: "button", class: "link", "aria-label": t("media.remove_named", { name: file.name }) }, t("media.remove"));
-    const row = h("li", { class: "upload" }, h("span", { class: "upload-name" }, `${file.name} · ${fileSize(file.size)}`), bar, state, remove);
+    const li = h("li", { class: "upload" }, h("span", { class: "upload-name" }, `${file.name} · ${fileSize(file.size)}`), bar, state, remove);
     remove.addEventListener("click", () => {
-      entries.splice(entries.indexOf(entry), 1);
-      row.remove();
+      const i = entries.indexOf(entry);
+      if (i >= 0) entries.splice(i, 1);
+      li.remove();
       onChange();
     });
-    list.append(row);
+    list.append(li);
+    return { bar, state, li };
+  }
+
+  /** Files uploaded earlier (a draft restored after a language switch or reload). */
+  function restore(items = []) {
+    for (const item of items) {
+      const entry = { name: item.name, size: item.size, id: item.id, status: "stored" };
+      const { bar, state, li } = row(item, entry);
+      bar.value = 100;
+      state.textContent = t("media.ready");
+      li.classList.add("ok");
+      entries.push(entry);
+    }
+  }
+
+  function add(file) {
+    const entry = { name: file.name, size: file.size, id: null, status: "uploading" };
+    const { bar, state, li } = row(file, entry);
     const problem = checkFile(file);
     if (entries.length >= MAX_FILES) return fail(t("media.too_many", { max: MAX_FILES }));
     if (problem) return fail(t(problem[0], problem[1]));
@@ -82,18 +100,18 @@ export function evidencePicker({ inputId = "evidence", onChange = () => {} } = {
         if (media.state === "stored") {
           entry.status = "stored";
           state.textContent = t("media.ready");
-          row.classList.add("ok");
+          li.classList.add("ok");
         } else {
           entry.status = "failed";
           state.textContent = media.state === "rejected" ? t("media.rejected", { reason: media.reason || media.rejection_reason || "" }) : t("media.timeout");
-          row.classList.add("bad");
+          li.classList.add("bad");
         }
         onChange();
       })
       .catch((err) => {
         entry.status = "failed";
         state.textContent = err.problem?.detail || err.problem?.title || (err.unavailable ? t("media.unavailable") : t("media.failed"));
-        row.classList.add("bad");
+        li.classList.add("bad");
         onChange();
       });
     return null;
@@ -101,7 +119,7 @@ export function evidencePicker({ inputId = "evidence", onChange = () => {} } = {
     function fail(message) {
       state.textContent = message;
       bar.remove();
-      row.classList.add("bad");
+      li.classList.add("bad");
     }
   }
 
@@ -114,6 +132,8 @@ export function evidencePicker({ inputId = "evidence", onChange = () => {} } = {
     input,
     list,
     mediaIds: () => entries.filter((e) => e.status === "stored").map((e) => e.id),
+    stored: () => entries.filter((e) => e.status === "stored").map(({ id, name, size }) => ({ id, name, size })),
+    restore,
     pending: () => entries.filter((e) => e.status === "uploading").length,
     failed: () => entries.filter((e) => e.status === "failed").length,
   };

@@ -58,11 +58,24 @@ async function pickPoint(container, inst, onPick) {
   };
 }
 
+// A draft survives a language switch or a reload, with its idempotency key: a retry after a lost answer
+// re-sends the same key, so it never files a second appeal.
+const draftKey = (id) => `ashyq.appeal-draft.${id}`;
+
+function loadDraft(id) {
+  try { return JSON.parse(sessionStorage.getItem(draftKey(id)) || "null") || {}; } catch { return {}; }
+}
+
+function saveDraft(id, draft) {
+  try { sessionStorage.setItem(draftKey(id), JSON.stringify(draft)); } catch { /* storage full or disabled */ }
+}
+
 export async function render(root, { id }) {
   root.className = "page appeal-page";
-  const idempotencyKey = newIdempotencyKey();
+  const draft = loadDraft(id);
+  const idempotencyKey = draft.key || newIdempotencyKey();
   const { inst, lines, contracts } = await loadChoices(id);
-  let location = null;
+  let location = draft.location || null;
   let submitting = false;
 
   const counter = h("p", { class: "hint counter", id: "ap-desc-count", "aria-live": "polite" });
@@ -77,7 +90,7 @@ export async function render(root, { id }) {
 
   const submit = h("button", { type: "submit", class: "primary" }, t("appeal.submit"));
   const uploadsHint = h("p", { class: "hint", id: "ap-files-hint" }, t("media.hint"));
-  const picker = evidencePicker({ inputId: "ap-files", onChange: () => refreshSubmit() });
+  const picker = evidencePicker({ inputId: "ap-files", onChange: () => { refreshSubmit(); remember(); } });
   const general = h("div");
   const pointNote = h("p", { class: "hint", "aria-live": "polite" }, t("appeal.point_none"));
   const pointMap = h("div", { class: "mini-map", role: "application", "aria-label": t("appeal.point_map") });
@@ -102,7 +115,7 @@ export async function render(root, { id }) {
       h("select", { id: "ap-contract", name: "contract_id" }, optional(contracts, (c) => `${c.id} · ${c.subject ?? ""}`))) : null,
     h("fieldset", { class: "field", dataset: { field: "location" } },
       h("legend", {}, t("appeal.point")), pointMap, pointNote,
-      h("button", { type: "button", class: "link", onclick: () => { location = null; pointPicker?.clear(); pointNote.textContent = t("appeal.point_none"); } }, t("appeal.point_clear")),
+      h("button", { type: "button", class: "link", onclick: () => { location = null; pointPicker?.clear(); pointNote.textContent = t("appeal.point_none"); remember(); } }, t("appeal.point_clear")),
       fieldError()),
     h("div", { class: "field", dataset: { field: "media_ids" } },
       h("label", { for: "ap-files" }, t("appeal.evidence")), picker.input, uploadsHint, picker.list, fieldError()),
@@ -118,6 +131,26 @@ export async function render(root, { id }) {
     general,
     submit);
 
+  for (const [name, value] of Object.entries(draft.fields || {})) {
+    const el = form.elements[name];
+    if (!el) continue;
+    if (el.type === "checkbox") el.checked = Boolean(value);
+    else el.value = value;
+  }
+  picker.restore(draft.media);
+  updateCount();
+  if (location) pointNote.textContent = t("appeal.point_set", { lat: location.lat, lon: location.lon });
+  const remember = () => {
+    const fields = {};
+    for (const el of form.elements) {
+      if (!el.name || el.type === "file" || el.type === "hidden") continue;
+      fields[el.name] = el.type === "checkbox" ? el.checked : el.value;
+    }
+    saveDraft(id, { key: idempotencyKey, fields, location, media: picker.stored() });
+  };
+  form.addEventListener("input", remember);
+  form.addEventListener("change", remember);
+
   root.append(
     h("nav", { class: "crumbs" }, h("a", { href: `/institution/${encodeURIComponent(id)}`, "data-link": "" }, inst ? localName(inst) : t("nav.back"))),
     h("h1", {}, t("appeal.title")),
@@ -125,7 +158,11 @@ export async function render(root, { id }) {
     form);
 
   let pointPicker = null;
-  pickPoint(pointMap, inst, (p) => { location = p; pointNote.textContent = t("appeal.point_set", { lat: p.lat, lon: p.lon }); })
+  pickPoint(pointMap, inst, (p) => {
+    location = p;
+    pointNote.textContent = t("appeal.point_set", { lat: p.lat, lon: p.lon });
+    remember();
+  })
     .then((picker2) => { pointPicker = picker2; })
     .catch(() => { pointMap.hidden = true; });
 
@@ -155,6 +192,7 @@ export async function render(root, { id }) {
     refreshSubmit();
     try {
       const receipt = await post(`${APPEALS}/appeals`, body, { headers: { "Idempotency-Key": idempotencyKey } });
+      sessionStorage.removeItem(draftKey(id));
       fill(root, success(receipt));
       root.querySelector("h1")?.focus();
     } catch (err) {
