@@ -3,13 +3,13 @@ import L, { createMap, featureLatLng } from "../leaflet.js";
 import { BUDGET, get, withLang } from "../api.js";
 import { h } from "../dom.js";
 import { districtCentre, districtId, districtOf, loadDistricts } from "../districts.js";
-import { money, number, percent } from "../format.js";
+import { money, moneyCompact, number, percent } from "../format.js";
 import { localName, t } from "../i18n.js";
 import {
   EXECUTION_BANDS, FLAG_BANDS, KIND_COLOURS, KINDS, executionPct, flagCount, foldText, markerColour,
 } from "../kinds.js";
 
-const YEARS = [2026, 2025, 2024, 2023, 2022];
+const YEARS = [2026, 2025, 2024, 2023, 2022]; // until the service's own list arrives
 const STATE_KEY = "ashyq.map";
 
 function savedState() {
@@ -41,6 +41,8 @@ export async function render(root) {
   const legend = h("div", { class: "legend", "aria-label": t("legend.title") });
   const mapEl = h("div", { class: "map", id: "map", role: "region", "aria-label": t("map.title") });
   const districtBox = h("div");
+  const yearBox = h("div");
+  const summary = h("p", { class: "summary" });
   const panel = h("aside", { class: "panel" },
     h("h1", {}, t("map.title")),
     h("p", { class: "lead" }, t("map.lead")),
@@ -55,14 +57,14 @@ export async function render(root) {
       select("map-kind", "filter.kind", [["", t("filter.all")], ...KINDS.map((k) => [k, t(`kind.${k}`)])], state.kind,
         (v) => { state.kind = v; update(); }),
       districtBox,
-      select("map-year", "filter.year", YEARS.map((y) => [y, String(y)]), state.year,
-        (v) => { state.year = Number(v); loadYear(); }),
+      yearBox,
       select("map-colour", "filter.colour", [["kind", t("colour.kind")], ["execution", t("colour.execution")], ["flags", t("colour.flags")]],
         state.colour, (v) => { state.colour = v; restyle(); }),
       h("div", { class: "field check" },
         h("input", { id: "map-flagged", type: "checkbox", checked: state.flagged, onchange: (e) => { state.flagged = e.target.checked; update(); } }),
         h("label", { for: "map-flagged" }, t("filter.flagged")))),
     status,
+    summary,
     legend);
   root.append(panel, mapEl);
 
@@ -180,6 +182,29 @@ export async function render(root) {
       status.classList.add("error");
     }
   }
+
+  let years = YEARS;
+  let yearTotals = [];
+  function renderYears() {
+    yearBox.replaceChildren(select("map-year", "filter.year", years.map((y) => [y, String(y)]), state.year,
+      (v) => { state.year = Number(v); renderSummary(); loadYear(); }));
+  }
+  /** The region at a glance for the chosen year: plan, executed and execution %. */
+  function renderSummary() {
+    const g = yearTotals.find((x) => Number(x.key) === state.year);
+    summary.textContent = g ? t("map.summary", { year: state.year, plan: moneyCompact(g.adjusted_plan ?? g.plan), executed: moneyCompact(g.executed), pct: percent(g.execution_pct) }) : "";
+  }
+  renderYears();
+  get(`${BUDGET}/stats`, { params: { group_by: "year" } }).then((data) => {
+    yearTotals = data?.groups || [];
+    const found = yearTotals.map((g) => Number(g.key)).filter(Boolean).sort((a, b) => b - a);
+    if (found.length) {
+      years = found;
+      if (!years.includes(state.year)) { state.year = years[0]; loadYear(); }
+      renderYears();
+    }
+    renderSummary();
+  }).catch(() => {});
 
   renderLegend();
   loadDistricts().then((list) => {
