@@ -14,12 +14,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .domain.media import (PUBLIC_MAX_SIDE, THUMBNAIL_MAX_SIDE, Limits, Rejection, check_image_structure,
                            check_pixels, check_video, fit_within, truncated)
 
-PILLOW_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+pillow_heif.register_heif_opener()  # phones' HEIC photos open like any other image
+
+PILLOW_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
 CONTAINERS = {"video/mp4": ("mp4", "mp4"), "video/quicktime": ("mp4", "mp4"), "video/webm": ("webm", "webm")}
 FFMPEG_TIMEOUT = 600
 DRAFT_SIDE = 1536  # JPEGs decode at 1/2, 1/4 or 1/8 scale while the longest side stays at least this

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 
 HEAD_BYTES = 4096  # enough for every signature below (ISO-BMFF brands, text prologues)
 
-PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic")
 VIDEO_TYPES = ("video/mp4", "video/quicktime", "video/webm")
 
 _MP4_BRANDS = (b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash", b"M4V ", b"MSNV",
                b"3gp4", b"3gp5", b"3g2a", b"mmp4")
-_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"avif")
+_HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx")  # HEVC-coded HEIF: what phones write
+_HEIF_BRANDS = (b"mif1", b"msf1", b"avif", b"avis")
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,10 @@ def _iso_bmff(head: bytes) -> str:
     brands = [head[8:12]] + [head[i:i + 4] for i in range(16, min(len(head), int.from_bytes(head[:4], "big")), 4)]
     if brands[0] == b"qt  ":
         return "video/quicktime"
-    if any(b in _HEIF_BRANDS for b in brands[:1]):
-        return "image/heif"
+    if brands[0] in _HEIC_BRANDS or (brands[0] in (b"mif1", b"msf1") and any(b in _HEIC_BRANDS for b in brands)):
+        return "image/heic"
+    if brands[0] in _HEIF_BRANDS:
+        return "image/avif" if any(b in (b"avif", b"avis") for b in brands) else "image/heif"
     if any(b in _MP4_BRANDS for b in brands) or brands[0].startswith(b"3g"):
         return "video/mp4"
     return "application/octet-stream"

@@ -15,6 +15,8 @@ def image_end(mime: str, data: bytes) -> int:
         return _png_end(data)
     if mime == "image/webp":
         return _riff_end(data)
+    if mime == "image/heic":
+        return _bmff_end(data)
     raise ValueError(f"no structure walker for {mime}")
 
 
@@ -82,3 +84,24 @@ def _riff_end(data: bytes) -> int:
     if end > len(data):
         raise Truncated("RIFF data cut off")
     return end
+
+
+def _bmff_end(data: bytes) -> int:
+    """ISO-BMFF (HEIC): top-level boxes of size + four-letter type, one after the other, to the end."""
+    pos, size = 0, len(data)
+    while pos < size:
+        if size - pos < 8 or not data[pos + 4:pos + 8].isalnum() and data[pos + 4:pos + 8] != b"free":
+            return pos  # not a box: whatever follows is other data
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        if length == 1:
+            if size - pos < 16:
+                raise Truncated("box header cut off")
+            length = int.from_bytes(data[pos + 8:pos + 16], "big")
+        elif length == 0:
+            return size  # the last box runs to the end of the file
+        if length < 8:
+            return pos
+        if pos + length > size:
+            raise Truncated("box cut off")
+        pos += length
+    return pos

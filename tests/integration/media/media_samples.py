@@ -30,6 +30,18 @@ def jpeg_with_gps(size=(1200, 800), orientation: int = 6) -> bytes:
     return out.getvalue()
 
 
+def heic_with_gps(size=(800, 600)) -> bytes:
+    """An iPhone-style HEIC photo with camera and GPS EXIF (encoded by pillow-heif's bundled libheif)."""
+    import pillow_heif
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Apple", "iPhone 15"
+    exif.get_ifd(0x8825).update({1: "N", 2: GPS_LATITUDE, 3: "E", 4: (69.0, 23.0, 2.0)})
+    out = io.BytesIO()
+    Image.new("RGB", size, (90, 140, 30)).save(out, "HEIF", exif=exif, quality=60)
+    return out.getvalue()
+
+
 def png(size=(400, 300), alpha: bool = False) -> bytes:
     image = Image.new("RGBA" if alpha else "RGB", size, (10, 200, 90, 128) if alpha else (10, 200, 90))
     out = io.BytesIO()

@@ -12,7 +12,7 @@ from services.media.storage import Storage, make_client, make_public_client
 
 from tests.support.polling import wait_for
 
-from .media_samples import (decompression_bomb, exif_of, html, jpeg_with_gps, png, svg, truncated_jpeg, video, webp,
+from .media_samples import (decompression_bomb, heic_with_gps, exif_of, html, jpeg_with_gps, png, svg, truncated_jpeg, video, webp,
                             zip_jpeg_polyglot)
 
 UPLOADS = "/api/media/v1/uploads"
@@ -85,6 +85,20 @@ def test_a_png_named_jpg_is_stored_as_the_png_it_is(client, operator):
     stored(client, response.get_json()["id"])
     public = follow(client, f"/api/media/v1/media/{response.get_json()['id']}/content")
     assert Image.open(io.BytesIO(public)).format == "PNG"
+
+
+def test_an_iphone_heic_photo_is_published_as_a_jpeg_without_its_location(client, operator):
+    original = heic_with_gps()
+    assert exif_of(original)[0x010F] == "Apple"
+    response = upload(client, original, "IMG_0420.HEIC", operator)
+    assert response.status_code == 201, response.get_json()
+    media = response.get_json()
+    assert (media["content_type"], media["width"], media["height"]) == ("image/heic", 800, 600)
+    stored(client, media["id"])
+    public = follow(client, f"/api/media/v1/media/{media['id']}/content")
+    with Image.open(io.BytesIO(public)) as image:
+        assert image.format == "JPEG" and not image.getexif() and "exif" not in image.info
+    assert b"Apple" not in public
 
 
 def test_webp_is_accepted(client, operator):

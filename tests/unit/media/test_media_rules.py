@@ -34,7 +34,9 @@ def png() -> bytes:
     (b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41", "video/mp4", "video"),
     (b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  ", "video/quicktime", "video"),
     (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm", "video/webm", "video"),
-    (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "image/heif", None),
+    (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "image/heic", "photo"),
+    (b"\x00\x00\x00\x1cftypmif1\x00\x00\x00\x00mif1heicmiaf", "image/heic", "photo"),
+    (b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf", "image/avif", None),
     (b"<!DOCTYPE html><html>", "text/html", None),
     (b"  <html><script>", "text/html", None),
     (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">', "image/svg+xml", None),
@@ -54,6 +56,25 @@ def test_a_whole_jpeg_and_a_whole_png_pass_the_structure_check():
     check_image_structure("image/jpeg", jpeg())
     check_image_structure("image/jpeg", progressive_jpeg())
     check_image_structure("image/png", png())
+
+
+def heic() -> bytes:
+    import pillow_heif  # noqa: F401  (registers the HEIF plugin)
+    from services.media import processing  # noqa: F401
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (9, 9, 9)).save(out, "HEIF", quality=50)
+    return out.getvalue()
+
+
+def test_a_heic_photo_is_walked_box_by_box():
+    data = heic()
+    check_image_structure("image/heic", data)
+    with pytest.raises(Rejection) as glued:
+        check_image_structure("image/heic", data + b"PK\x03\x04\x14\x00\x00\x00payload")
+    assert glued.value.status == 415
+    with pytest.raises(Rejection) as cut:
+        check_image_structure("image/heic", data[:-10])
+    assert cut.value.status == 422
 
 
 def test_a_truncated_jpeg_is_refused_as_unprocessable():
