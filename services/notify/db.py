@@ -2,8 +2,8 @@
 their delivery attempts, and dead letters (notifications that failed for good, for operators)."""
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, DateTime, ForeignKey, Identity, Index, Integer, MetaData, String, Table,
-                        Text, UniqueConstraint, func)
+from sqlalchemy import (BigInteger, Column, DateTime, ForeignKey, Identity, Index, Integer, MetaData, SmallInteger,
+                        String, Table, Text, UniqueConstraint, func)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from services.common.db import outbox_table, processed_events_table
@@ -54,6 +54,9 @@ notifications = Table(
     Column("thread_id", String(200)),
     Column("context", JSONB),  # what the template was rendered from (re-rendered when re-addressed)
     Column("status", String(20), nullable=False),  # pending | sent | failed | superseded
+    # 0 goes first: an institution learning of an appeal (and the body of an overdue one) outranks
+    # the citizen's copies when a burst queues more than the senders can send at once.
+    Column("priority", SmallInteger, nullable=False, server_default="1"),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", DateTime(timezone=True), server_default=func.now()),
     Column("last_error", Text),
@@ -62,6 +65,8 @@ notifications = Table(
     UniqueConstraint("event_id", "recipient", name="one_email_per_event_and_recipient"),
 )
 Index("notifications_due", notifications.c.next_attempt_at, postgresql_where=notifications.c.status == "pending")
+Index("notifications_due_by_priority", notifications.c.priority, notifications.c.next_attempt_at,
+      postgresql_where=notifications.c.status == "pending")
 
 delivery_attempts = Table(
     "delivery_attempts", metadata,

@@ -61,7 +61,7 @@ class DeliveryLoop:
             rows = session.execute(
                 select(n).where(n.c.status == "pending", n.c.next_attempt_at <= datetime.now(timezone.utc),
                                 ~SENT_ALREADY)
-                .order_by(n.c.next_attempt_at).limit(self.batch_size)
+                .order_by(n.c.priority, n.c.next_attempt_at).limit(self.batch_size)
                 .with_for_update(skip_locked=True, key_share=True)).all()
             if not rows:
                 return 0

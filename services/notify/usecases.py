@@ -182,7 +182,8 @@ def notification_row(*, event: dict, appeal_id: str | None, recipient: str, kind
     return {"id": str(uuid.uuid4()), "event_id": event["id"], "event_type": event["type"], "appeal_id": appeal_id,
             "recipient": recipient, "recipient_kind": kind, "institution_id": institution_id, "template": template,
             "language": language, "subject": email.subject, "body_text": email.text, "body_html": email.html,
-            "thread_id": f"appeal-{appeal_id}" if appeal_id else None, "context": context, "status": "pending"}
+            "thread_id": f"appeal-{appeal_id}" if appeal_id else None, "context": context, "status": "pending",
+            "priority": emails.priority_of(kind)}
 
 
 def queue_email(*, session: Session, **row) -> None:

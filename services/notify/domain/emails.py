@@ -71,6 +71,11 @@ def language_for(recipient_kind: str, citizen_language: str | None) -> str:
     return citizen_language if citizen_language in CITIZEN_LANGUAGES else "kk"  # Kazakh by default
 
 
+def priority_of(recipient_kind: str) -> int:
+    """0 goes out first: the institution must learn of an appeal (and the authorised body of an overdue one)."""
+    return 1 if recipient_kind == CITIZEN else 0
+
+
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+$")
 
 

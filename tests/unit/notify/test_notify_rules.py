@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 from services.notify.domain.delivery import MAX_ATTEMPTS, is_permanent_smtp_code, next_attempt_at
 from services.notify.domain.emails import (ANSWERED, DEADLINE_APPROACHING, OVERDUE, STATUS_CHANGED, SUBMITTED,
-                                           emails_for, is_plausible_address, language_for)
+                                           emails_for, is_plausible_address, language_for, priority_of)
 
 
 def told(event, to_status=None):
@@ -57,3 +57,7 @@ def test_backoff_doubles_from_five_seconds_caps_at_ten_minutes_and_gives_up():
     assert next_attempt_at(failed, MAX_ATTEMPTS) is None
     assert is_permanent_smtp_code(550) and is_permanent_smtp_code(553)
     assert not is_permanent_smtp_code(421) and not is_permanent_smtp_code(None)
+
+
+def test_institutions_and_the_authorised_body_go_before_citizens_in_a_burst():
+    assert priority_of("institution") == priority_of("operator") < priority_of("citizen")
