@@ -8,7 +8,11 @@ browser asks for; budget sends its copy compressed once when cached, and the sta
 body, sent as is) and `identity` (the plain JSON both ways).
 Load: closed-loop keep-alive clients in separate processes (requests/s, p50, p99), then the detail at a fixed
 rate (default 100 requests/s) for its p99. Runs on the data currently loaded (`make up`: the default scale).
-Results: bench/results/budget_map.json.
+Results: bench/results/budget_map-<label>.json.
+
+At --scale 10 (optional): load a copy with `cli --database-url ... bootstrap --scale 10`, start a second budget
+gunicorn on it (own port, another Redis database), and pass `--budget-port PORT --label scale10`: budget is then
+reached directly, the static ceiling still through nginx.
 """
 from __future__ import annotations
 
@@ -35,8 +39,8 @@ STATIC = VAR / "bench-static"
 RESULTS = Path(__file__).parent / "results"
 
 
-def _worker(paths: list[str], headers: dict, seconds: float, out) -> None:
-    conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
+def _worker(port: int, paths: list[str], headers: dict, seconds: float, out) -> None:
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
     latencies, errors, rng = [], 0, random.Random()
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
@@ -51,15 +55,16 @@ def _worker(paths: list[str], headers: dict, seconds: float, out) -> None:
         except (OSError, http.client.HTTPException):
             errors += 1
             conn.close()
-            conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
+            conn = http.client.HTTPConnection(HOST, port, timeout=30)
             continue
         latencies.append(time.perf_counter() - started)
     out.put((latencies, errors))
 
 
-def closed_loop(name: str, paths: list[str], headers: dict, seconds: float, clients: int) -> dict:
+def closed_loop(name: str, port: int, paths: list[str], headers: dict, seconds: float, clients: int) -> dict:
     queue = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=_worker, args=(paths, headers, seconds, queue)) for _ in range(clients)]
+    procs = [multiprocessing.Process(target=_worker, args=(port, paths, headers, seconds, queue))
+             for _ in range(clients)]
     for p in procs:
         p.start()
     results = [queue.get() for _ in procs]
@@ -69,12 +74,13 @@ def closed_loop(name: str, paths: list[str], headers: dict, seconds: float, clie
     return _summary(name, latencies, sum(e for _, e in results), seconds)
 
 
-def fixed_rate(name: str, paths: list[str], headers: dict, seconds: float, rate: int, threads: int = 4) -> dict:
+def fixed_rate(name: str, port: int, paths: list[str], headers: dict, seconds: float, rate: int,
+               threads: int = 4) -> dict:
     """Each thread sends at rate/threads per second on its own keep-alive connection; latency from send to body."""
     latencies, errors, lock = [], [0], threading.Lock()
 
     def run(offset: float) -> None:
-        conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
         interval = threads / rate
         start = time.perf_counter() + offset
         n = 0
@@ -94,7 +100,7 @@ def fixed_rate(name: str, paths: list[str], headers: dict, seconds: float, rate:
                 ok = response.status == 200
             except (OSError, http.client.HTTPException):
                 ok = False
-                conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
+                conn = http.client.HTTPConnection(HOST, port, timeout=30)
             with lock:
                 latencies.append(time.perf_counter() - t0) if ok else None
                 errors[0] += 0 if ok else 1
@@ -119,9 +125,9 @@ def _summary(name: str, latencies: list[float], errors: int, seconds: float) -> 
     return result
 
 
-def prepare(detail_count: int) -> dict:
+def prepare(detail_count: int, budget_port: int) -> dict:
     """Warm the caches and write the static twins (the same bytes per encoding); returns the paths to load."""
-    base = f"http://{HOST}:{PORT}"
+    base, static_base = f"http://{HOST}:{budget_port}", f"http://{HOST}:{PORT}"
     STATIC.mkdir(parents=True, exist_ok=True)
     targets = {enc: {"map": [], "detail": [], "static_map": [], "static_detail": []} for enc in ("gzip", "identity")}
 
@@ -144,7 +150,7 @@ def prepare(detail_count: int) -> dict:
         twin(f"map.{encoding}", f"{API}/map.geojson", encoding, "map")
         for n, iid in enumerate(ids):
             twin(f"detail-{n}.{encoding}", f"{API}/institutions/{iid}", encoding, "detail")
-    probe = requests.get(f"{base}/bench-static/map.identity", headers={"Accept-Encoding": "identity"}, timeout=30)
+    probe = requests.get(f"{static_base}/bench-static/map.identity", headers={"Accept-Encoding": "identity"}, timeout=30)
     if probe.status_code != 200 or probe.content != (STATIC / "map.identity").read_bytes():
         sys.exit("nginx does not serve var/bench-static/ at /bench-static/: reload nginx with the current template")
     print(f"map: {len(features)} features, {(STATIC / 'map.identity').stat().st_size:,} bytes "
@@ -158,25 +164,29 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--details", type=int, default=200)
+    parser.add_argument("--budget-port", type=int, default=PORT,
+                        help="where budget is reached (default: nginx); e.g. a scale-10 instance's own port")
+    parser.add_argument("--label", default="default", help="names the results file: budget_map-<label>.json")
     args = parser.parse_args()
-    targets = prepare(args.details)
+    bp = args.budget_port
+    targets = prepare(args.details, bp)
     runs = {}
     identity = {"Accept-Encoding": "identity"}   # static twins are sent as stored, never recompressed
     for encoding in ("gzip", "identity"):
         t, headers = targets[encoding], {"Accept-Encoding": encoding}
         print(f"[{encoding}]", flush=True)
-        runs[f"map_static_{encoding}"] = closed_loop("static map file (nginx)", t["static_map"], identity,
+        runs[f"map_static_{encoding}"] = closed_loop("static map file (nginx)", PORT, t["static_map"], identity,
                                                      args.seconds, args.clients)
-        runs[f"map_cached_{encoding}"] = closed_loop("cached map.geojson (budget)", t["map"], headers,
+        runs[f"map_cached_{encoding}"] = closed_loop("cached map.geojson (budget)", bp, t["map"], headers,
                                                      args.seconds, args.clients)
-        runs[f"detail_static_{encoding}"] = closed_loop("static detail files (nginx)", t["static_detail"], identity,
+        runs[f"detail_static_{encoding}"] = closed_loop("static detail files (nginx)", PORT, t["static_detail"], identity,
                                                         args.seconds, args.clients)
-        runs[f"detail_cached_{encoding}"] = closed_loop("cached institution detail (budget)", t["detail"], headers,
+        runs[f"detail_cached_{encoding}"] = closed_loop("cached institution detail (budget)", bp, t["detail"], headers,
                                                         args.seconds, args.clients)
     print(f"[fixed rate {args.rate}/s, gzip]", flush=True)
-    runs["detail_fixed_rate"] = fixed_rate(f"detail at {args.rate} req/s", targets["gzip"]["detail"],
+    runs["detail_fixed_rate"] = fixed_rate(f"detail at {args.rate} req/s", bp, targets["gzip"]["detail"],
                                            {"Accept-Encoding": "gzip"}, args.seconds, args.rate)
-    runs["detail_static_fixed_rate"] = fixed_rate(f"static detail at {args.rate} req/s",
+    runs["detail_static_fixed_rate"] = fixed_rate(f"static detail at {args.rate} req/s", PORT,
                                                   targets["gzip"]["static_detail"], identity, args.seconds, args.rate)
     ratios = {}
     for encoding in ("gzip", "identity"):
@@ -188,8 +198,8 @@ def main() -> None:
     print("ratios (cached / static rate):", json.dumps(ratios))
     print("goals:", json.dumps(goals))
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "budget_map.json"
-    out.write_text(json.dumps({"runs": runs, "ratios": ratios, "goals": goals, "seconds": args.seconds,
+    out = RESULTS / f"budget_map-{args.label}.json"
+    out.write_text(json.dumps({"label": args.label, "budget_port": bp, "runs": runs, "ratios": ratios, "goals": goals, "seconds": args.seconds,
                                "clients": args.clients, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
                               indent=1))
     print(f"results: {out}")
