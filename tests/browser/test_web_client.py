@@ -67,6 +67,23 @@ def test_web_map_opens_in_kazakh_and_switches_to_russian(page):
     page.problems.assert_none()
 
 
+def test_web_map_works_with_the_tile_server_unreachable(page):
+    require_api("/api/budget/v1/map.geojson?year=2026", "budget map")
+    # Production points the map at a tile server; here it cannot be reached (the conftest aborts outside requests).
+    page.route("**/config.json", lambda route: route.fulfill(
+        json={"tileUrl": "https://tiles.example.org/{z}/{x}/{y}.png", "tileAttribution": "© OpenStreetMap"}))
+    page.goto("/?lang=ru")
+    expect(page.locator(".marker-cluster").first).to_be_visible()
+    expect(page.locator(".district-centre").first).to_be_attached()
+    expect(page.locator(".leaflet-tile-container img").first).to_be_attached()  # it did try the tiles
+    expect(page.locator(".status")).to_contain_text("На карте:")
+    tile_failures = [r for r in page.problems.failed_requests if "tiles.example.org" in r]
+    page.problems.failed_requests = [r for r in page.problems.failed_requests if "tiles.example.org" not in r]
+    page.problems.console_errors = [e for e in page.problems.console_errors if "ERR_FAILED" not in e]
+    assert tile_failures
+    page.problems.assert_none()
+
+
 def test_web_map_first_view_transfers_at_most_one_megabyte(page):
     require_api("/api/budget/v1/map.geojson?year=2026", "budget map")
     page.goto("/")
