@@ -50,7 +50,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ASHYQ_OPERATOR_MAILBOX": ("operator@anticorruption.akmola.kz", "the authorised body's mailbox"),
     "ASHYQ_NOTIFY_CONSUMER_GROUP": ("notify", "notify's Kafka consumer group (a drill runs its own)"),
     "ASHYQ_NOTIFY_OFFSET_RESET": ("earliest", "where a new notify consumer group starts: earliest | latest"),
-    "ASHYQ_NOTIFY_DELIVERY_THREADS": ("4", "parallel SMTP senders per notify worker"),
+    "ASHYQ_NOTIFY_DELIVERY_THREADS": ("8", "parallel SMTP senders per notify worker"),
     "ASHYQ_NOTIFY_OUTBOX_RELAY": ("true", "run notify's outbox relay in this worker (a drill's extra worker does not)"),
     "ASHYQ_MAILPIT_UI_PORT": ("8025", "Mailpit web UI and HTTP API"),
     "ASHYQ_JWT_PRIVATE_KEY_FILE": (str(VAR / "keys" / "jwt-private.pem"), "Ed25519 key that signs tokens (appeals only)"),
