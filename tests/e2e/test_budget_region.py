@@ -31,7 +31,12 @@ def test_a_sample_institution_is_known_to_appeals_and_counts_its_appeals():
     school = requests.get(f"{API}/institutions", params={"kind": "school", "district": "1148", "per_page": 1},
                           timeout=10).json()["items"][0]
     before = requests.get(f"{API}/institutions/{school['id']}", timeout=10).json()["appeal_count"]
-    response = requests.post(f"{BASE_URL}/api/appeals/v1/appeals", json=sample_appeal(school["id"]), timeout=10)
+    body = sample_appeal(school["id"])
+
+    def submit():  # 422 until appeals has consumed the institution's upserted event (after a fresh bootstrap)
+        response = requests.post(f"{BASE_URL}/api/appeals/v1/appeals", json=body, timeout=10)
+        return response if response.status_code != 422 else None
+    response = wait_for(submit, timeout=90, interval=1, what="appeals to learn the sample institution")
     assert response.status_code == 201, response.text
     wait_for(lambda: requests.get(f"{API}/institutions/{school['id']}", timeout=10).json()["appeal_count"] > before,
              timeout=60, interval=0.5, what="budget to count the appeal")
