@@ -172,17 +172,21 @@ def process_presigned(ctx: MediaContext, media_id: str) -> bool:
             update(db.media).where(db.media.c.id == media_id, db.media.c.state == State.UPLOADING.value,
                                    db.media.c.upload_path == "presigned")
             .values(state=State.QUARANTINED.value, claimed_at=now(), updated_at=now())
-            .returning(db.media.c.id)).first()
+            .returning(db.media.c.id, db.media.c.failures)).first()
     if claimed is None:
         return False
     key = PRESIGNED_PREFIX + media_id
+    if claimed.failures >= MAX_FAILURES:
+        _reject(ctx, media_id, Rejection(422, "the file could not be processed"), objects=[(QUARANTINE, key)])
+        return True
     try:
         with tempfile.TemporaryDirectory(prefix="ashyq-media-") as tmp:
             _check_presigned(ctx, media_id, key, Path(tmp))
     except Rejection:
         pass  # recorded as rejected
-    except Exception:
-        _unclaim(ctx, media_id)  # let a retry (consumer, /complete or the cleanup loop) take it again
+    except Exception as exc:
+        # Let a retry (consumer, /complete or the cleanup loop) take it again; outages are not the file's fault.
+        _unclaim(ctx, media_id, failed=unavailable_dependency(exc) is None)
         raise
     return True
 
@@ -320,12 +324,13 @@ def _release(ctx: MediaContext, media_id: str, *, failed: bool = False) -> None:
         logger.warning("could not release %s: %s", media_id, type(exc).__name__)
 
 
-def _unclaim(ctx: MediaContext, media_id: str) -> None:
+def _unclaim(ctx: MediaContext, media_id: str, *, failed: bool = False) -> None:
     try:
         with transaction(ctx.sessions) as session:
             session.execute(update(db.media).where(db.media.c.id == media_id,
                                                    db.media.c.state == State.QUARANTINED.value)
-                            .values(state=State.UPLOADING.value, claimed_at=None, updated_at=now()))
+                            .values(state=State.UPLOADING.value, claimed_at=None,
+                                    failures=db.media.c.failures + int(failed), updated_at=now()))
     except Exception as exc:  # the database may be what failed; the cleanup loop retries stuck rows
         logger.warning("could not release %s: %s", media_id, type(exc).__name__)
 
@@ -430,27 +435,42 @@ def attach_from_appeal(ctx: MediaContext, event: dict) -> None:
 
 def clean_up(ctx: MediaContext, *, batch: int = 50) -> int:
     """Expire presigned uploads that never arrived and retry checks or renders that died; returns how many
-    rows it handled."""
-    handled = 0
+    rows it handled. One row's failure does not hold up the others."""
     with ctx.sessions() as session:
-        expired = session.execute(select(db.media.c.id).where(
+        expired = session.scalars(select(db.media.c.id).where(
             db.media.c.state == State.UPLOADING.value, db.media.c.expires_at < now()).limit(batch)).all()
         stuck = session.execute(select(db.media.c.id, db.media.c.upload_path).where(
             db.media.c.state == State.QUARANTINED.value, db.media.c.claimed_at < now() - STUCK_AFTER)
             .limit(batch)).all()
-    for row in stuck:
-        if row.upload_path == "presigned":
-            _unclaim(ctx, row.id)
-            process_presigned(ctx, row.id)
-        else:  # its renderer died: the original is safe in MinIO, render again (counted: it may be the file)
-            _release(ctx, row.id, failed=True)
-        handled += 1
-    for row in expired:
-        key = PRESIGNED_PREFIX + row.id
-        if ctx.storage.size(QUARANTINE, key) is not None:
-            process_presigned(ctx, row.id)  # it did arrive; its notification must have been lost
-        else:
-            _reject(ctx, row.id, Rejection(422, "upload expired before it was completed"),
-                    objects=[(QUARANTINE, key)])
-        handled += 1
+    handled = 0
+    for media_id, upload_path in stuck:
+        handled += _attempt(_retry_stuck, ctx, media_id, upload_path)
+    for media_id in expired:
+        handled += _attempt(_expire, ctx, media_id)
     return handled
+
+
+def _attempt(action, ctx: MediaContext, media_id: str, *args) -> int:
+    try:
+        action(ctx, media_id, *args)
+        return 1
+    except Exception as exc:
+        logger.warning("cleanup of %s failed: %s: %s", media_id, type(exc).__name__, exc)
+        return 0
+
+
+def _retry_stuck(ctx: MediaContext, media_id: str, upload_path: str) -> None:
+    """Its checker or renderer died (counted: the file may be what killed it); the bytes are safe in MinIO."""
+    if upload_path == "presigned":
+        _unclaim(ctx, media_id, failed=True)
+        process_presigned(ctx, media_id)
+    else:
+        _release(ctx, media_id, failed=True)
+
+
+def _expire(ctx: MediaContext, media_id: str) -> None:
+    key = PRESIGNED_PREFIX + media_id
+    if ctx.storage.size(QUARANTINE, key) is not None:
+        process_presigned(ctx, media_id)  # it did arrive; its notification must have been lost
+    else:
+        _reject(ctx, media_id, Rejection(422, "upload expired before it was completed"), objects=[(QUARANTINE, key)])
