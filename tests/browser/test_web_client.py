@@ -52,7 +52,7 @@ def test_web_map_opens_in_kazakh_and_switches_to_russian(page):
     expect(page.locator("html")).to_have_attribute("lang", "kk")
     expect(page.get_by_role("heading", level=1)).to_have_text("Мекемелер бюджеттері картада")
     expect(page.locator(".status")).to_contain_text("Картада:")
-    expect(page.locator(".marker-cluster").first).to_be_visible()
+    expect(page.locator(".cluster").first).to_be_visible()
     expect(page.locator(".district-centre").first).to_be_attached()
 
     page.get_by_role("button", name="Рус").click()
@@ -73,7 +73,7 @@ def test_web_map_works_with_the_tile_server_unreachable(page):
     page.route("**/config.json", lambda route: route.fulfill(
         json={"tileUrl": "https://tiles.example.org/{z}/{x}/{y}.png", "tileAttribution": "© OpenStreetMap"}))
     page.goto("/?lang=ru")
-    expect(page.locator(".marker-cluster").first).to_be_visible()
+    expect(page.locator(".cluster").first).to_be_visible()
     expect(page.locator(".district-centre").first).to_be_attached()
     expect(page.locator(".leaflet-tile-container img").first).to_be_attached()  # it did try the tiles
     expect(page.locator(".status")).to_contain_text("На карте:")
@@ -87,7 +87,7 @@ def test_web_map_works_with_the_tile_server_unreachable(page):
 def test_web_map_first_view_transfers_at_most_one_megabyte(page):
     require_api("/api/budget/v1/map.geojson?year=2026", "budget map")
     page.goto("/")
-    expect(page.locator(".marker-cluster").first).to_be_visible()
+    expect(page.locator(".cluster").first).to_be_visible()
     page.wait_for_load_state("networkidle")
     transferred = page.evaluate("""() => performance.getEntriesByType('navigation').concat(
         performance.getEntriesByType('resource')).reduce((sum, e) => sum + (e.transferSize || 0), 0)""")

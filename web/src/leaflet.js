@@ -5,7 +5,6 @@ import "leaflet/dist/leaflet.css";
 window.L = L;
 await import("leaflet.markercluster");
 await import("leaflet.markercluster/dist/MarkerCluster.css");
-await import("leaflet.markercluster/dist/MarkerCluster.Default.css");
 
 export default L;
 

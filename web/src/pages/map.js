@@ -69,7 +69,9 @@ export async function render(root) {
   root.append(panel, mapEl);
 
   const map = await createMap(mapEl);
-  const cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
+  const cluster = L.markerClusterGroup({
+    chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50, iconCreateFunction: clusterIcon,
+  });
   cluster.addTo(map);
   const districtLayer = L.layerGroup().addTo(map);
   let markers = [];
@@ -96,7 +98,7 @@ export async function render(root) {
       const centre = districtCentre(d);
       if (!centre) continue;
       centres.push(centre);
-      L.marker(centre, { icon: L.divIcon({ className: "district-centre", iconSize: [10, 10] }), keyboard: false, title: localName(d) })
+      L.marker(centre, { icon: L.divIcon({ className: "district-centre", iconSize: [10, 10] }), keyboard: false, title: localName(d), zIndexOffset: -1000 })
         .bindTooltip(localName(d), { permanent, direction: "right", offset: [6, 0], className: "district-label" })
         .addTo(districtLayer);
     }
@@ -114,6 +116,28 @@ export async function render(root) {
       h("a", { href: `/institution/${encodeURIComponent(id)}`, "data-link": "" }, t("map.open")));
   }
 
+  /**
+   * A cluster takes the colour of what matters in the current mode: the worst flag count, otherwise the
+   * most common kind or execution band among its institutions.
+   */
+  function clusterIcon(group) {
+    const children = group.getAllChildMarkers();
+    let colour;
+    if (state.colour === "flags") {
+      const worst = Math.max(...children.map((m) => flagCount(m.ashyq)));
+      colour = markerColour({ flag_count: worst }, "flags");
+    } else {
+      const counts = new Map();
+      children.forEach((m) => { const c = markerColour(m.ashyq, state.colour); counts.set(c, (counts.get(c) || 0) + 1); });
+      colour = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
+    }
+    const n = group.getChildCount();
+    const size = n < 10 ? 30 : n < 100 ? 36 : 44;
+    return L.divIcon({
+      html: `<span style="background:${colour}">${n}</span>`, className: "cluster", iconSize: [size, size],
+    });
+  }
+
   function buildMarkers(features) {
     markers = [];
     for (const f of features) {
@@ -124,6 +148,7 @@ export async function render(root) {
       const marker = L.circleMarker(latlng, {
         radius: 7, weight: 1, color: "#fff", fillOpacity: 0.9, fillColor: markerColour(p, state.colour),
       });
+      marker.ashyq = p;
       marker.bindPopup(() => popup(p, id));
       markers.push({ marker, p, id, text: foldText(`${p.name_kk || ""} ${p.name_ru || ""}`) });
     }
