@@ -1,5 +1,6 @@
 """The worker's renderers (running media worker): rows waiting in quarantine become stored, and a file that
 keeps breaking the renderer ends rejected instead of being retried forever."""
+import hashlib
 import io
 import uuid
 
@@ -15,7 +16,8 @@ def quarantined_row(ctx, data: bytes, *, failures: int) -> str:
     ctx.storage.put_stream(ORIGINALS, media_id, io.BytesIO(data), "image/jpeg")
     with ctx.sessions() as session, session.begin():
         session.execute(db.media.insert().values(id=media_id, state="quarantined", upload_path="direct", kind="photo",
-                                                 content_type="image/jpeg", size=len(data), failures=failures))
+                                                 content_type="image/jpeg", size=len(data), failures=failures,
+                                                 sha256=hashlib.sha256(data).hexdigest()))
     return media_id
 
 
