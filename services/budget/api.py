@@ -16,7 +16,7 @@ from services.common.errors import Problem
 
 from . import exports, importer, usecases
 from .cache import etag_of
-from .schemas import (FilterQuery, InstitutionListQuery, InstitutionPage, LangQuery, MapQuery, ReviewInput,
+from .schemas import (DocumentInput, DocumentOutput, FilterQuery, InstitutionListQuery, InstitutionPage, LangQuery, MapQuery, ReviewInput,
                       ReviewModeration, ReviewOutput, ReviewQuery, StatsQuery, YearQuery)
 
 blp = Blueprint("budget", __name__, url_prefix="/api/budget/v1",
@@ -197,6 +197,19 @@ class Reviews(MethodView):
         client = request.headers.get("X-Real-IP") or request.remote_addr or "?"
         ctx().rate_limiter.enforce("review", client, limit=ctx().review_limit, window_seconds=3600)
         return usecases.submit_review(ctx().sessions, institution_id, body)
+
+
+@blp.route("/institutions/<string:institution_id>/documents")
+class Documents(MethodView):
+    @blp.arguments(DocumentInput)
+    @blp.response(201, DocumentOutput)
+    @require_role("operator")
+    def post(self, body, institution_id):
+        """Operators: attach a supporting document (a file stored by the media service) to a year."""
+        c = ctx()
+        document = usecases.add_document(c.sessions, institution_id, body, c.thresholds)
+        c.cache.invalidate(years={body["year"]}, institution_ids=[institution_id])
+        return document
 
 
 @blp.route("/reviews")

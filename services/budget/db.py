@@ -107,6 +107,17 @@ documents = Table(
 )
 Index("documents_by_institution_year", documents.c.institution_id, documents.c.year)
 
+# Budget's copy of stored media (from media_stored events): gives documents their SHA-256 evidence.
+media = Table(
+    "media", metadata,
+    Column("media_id", String(64), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("stored_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("documents_by_media", documents.c.media_id)
+
 reviews = Table(
     "reviews", metadata,
     Column("id", String(36), primary_key=True),

@@ -15,6 +15,8 @@ BUDGET_UPDATED = event_type("budget", "budget_updated")
 # Consumed
 APPEAL_SUBMITTED = event_type("appeals", "appeal_submitted")
 APPEALS_PREFIX = "kz.ashyq.appeals."
+MEDIA_STORED = event_type("media", "media_stored")
+MEDIA_REJECTED = event_type("media", "media_rejected")
 
 
 class InstitutionUpsertedV1(Schema):
@@ -53,6 +55,16 @@ class AppealSubmitted(Schema):
         unknown = EXCLUDE
     appeal_id = fields.String(required=True)
     institution_id = fields.String(required=True)
+
+
+class MediaStored(Schema):
+    """What budget keeps of a stored media object: its hash is a document's evidence."""
+    class Meta:
+        unknown = EXCLUDE
+    media_id = fields.String(required=True)
+    sha256 = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
 
 
 def institution_upserted(institution: dict, district: dict) -> tuple[str, str, dict]:

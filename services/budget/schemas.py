@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from .domain.kinds import KINDS
+from .domain.kinds import DOCUMENT_KINDS, KINDS
 from .domain.redflags import RULES
 
 MAX_PER_PAGE = 200
@@ -74,6 +74,25 @@ class ReviewInput(StrictSchema):
     rating = fields.Integer(required=True, validate=validate.Range(1, 5))
     author_name = fields.String(required=True, validate=validate.Length(min=2, max=100))
     language = fields.String(load_default="kk", validate=validate.OneOf(("kk", "ru")))
+
+
+class DocumentInput(StrictSchema):
+    year = fields.Integer(required=True, validate=YEAR)
+    kind = fields.String(required=True, validate=validate.OneOf(DOCUMENT_KINDS))
+    title = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    contract_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    media_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class DocumentOutput(Schema):
+    id = fields.String()
+    institution_id = fields.String()
+    year = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    contract_id = fields.String(allow_none=True)
+    media_id = fields.String(allow_none=True)
+    sha256 = fields.String(allow_none=True)
 
 
 class ReviewModeration(StrictSchema):

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import sessionmaker
 
 from services.common.db import claim_event, transaction
@@ -252,7 +253,40 @@ def moderate_review(sessions: sessionmaker, review_id: str, decision: str) -> di
         return dict(row._mapping)
 
 
+# ---- documents ---------------------------------------------------------------------------------
+
+def add_document(sessions: sessionmaker, institution_id: str, body: dict, thresholds) -> dict:
+    """Attach a document (its file stored by the media service) to an institution's year. Its SHA-256 comes
+    from media's media_stored event, now if already received, else when it arrives."""
+    from . import derived
+    with transaction(sessions) as s:
+        if s.execute(select(db.institutions.c.id).where(db.institutions.c.id == institution_id)).first() is None:
+            raise Problem(404, NOT_FOUND)
+        if body.get("contract_id") and s.execute(select(db.contracts.c.id).where(
+                db.contracts.c.id == body["contract_id"], db.contracts.c.institution_id == institution_id)).first() is None:
+            raise Problem(422, errors={"contract_id": [{"kk": "Бұл мекеменің шарты емес", "ru": "Не договор этого учреждения",
+                                                        "en": "not a contract of this institution"}]})
+        sha256 = s.execute(select(db.media.c.sha256).where(db.media.c.media_id == body["media_id"])).scalar()
+        row = s.execute(db.documents.insert().values(id=f"DOC-{uuid.uuid4()}", institution_id=institution_id,
+                                                     sha256=sha256, **body).returning(db.documents)).first()
+        derived.refresh(s, thresholds, [institution_id])   # documents clear the undocumented-spending flag
+        return dict(row._mapping)
+
+
 # ---- consumed events --------------------------------------------------------------------------
+
+def on_media_stored(sessions: sessionmaker, event: dict) -> list[str]:
+    """Keep the media's hash; documents waiting for it get it. Returns their institutions (stale details)."""
+    data = events.MediaStored().load(event["data"])
+    with transaction(sessions) as s:
+        if not claim_event(s, db.processed_events, consumer=CONSUMER, event_id=event["id"]):
+            return []
+        s.execute(insert(db.media).values(**data).on_conflict_do_nothing())
+        rows = s.execute(update(db.documents).where(db.documents.c.media_id == data["media_id"],
+                                                    db.documents.c.sha256.is_(None))
+                         .values(sha256=data["sha256"]).returning(db.documents.c.institution_id)).all()
+        return sorted({r[0] for r in rows})
+
 
 def on_appeal_submitted(sessions: sessionmaker, event: dict) -> str | None:
     """Count the appeal against its institution, once per event. Returns the institution id if counted."""

@@ -1,4 +1,5 @@
-"""The budget worker: the outbox relay, and the consumer of appeal events (appeal counts per institution)."""
+"""The budget worker: the outbox relay, and the consumer of appeal events (appeal counts per institution) and
+media events (the SHA-256 of documents' files)."""
 from __future__ import annotations
 
 from services.common import logs, topics
@@ -28,6 +29,11 @@ def build_loops(settings: Settings) -> dict:
     sessions = make_session_factory(engine)
     cache = Cache.from_url(settings.redis_url, config.cache_seconds())
 
+    def on_media_stored(event: dict) -> None:
+        institution_ids = usecases.on_media_stored(sessions, event)
+        if institution_ids:
+            cache.invalidate(institution_ids=institution_ids)
+
     def on_appeal_submitted(event: dict) -> None:
         institution_id = usecases.on_appeal_submitted(sessions, event)
         if institution_id:
@@ -36,8 +42,10 @@ def build_loops(settings: Settings) -> dict:
     relay = OutboxRelay(service="budget", engine=engine, outbox=db.outbox, bootstrap=settings.kafka_bootstrap,
                         poll_seconds=float(get("ASHYQ_OUTBOX_POLL_SECONDS")))
     consumer = ConsumerRunner(
-        service="budget", group_id="budget", bootstrap=settings.kafka_bootstrap, topics=[topics.APPEALS],
-        handlers=AppealHandlers({events.APPEAL_SUBMITTED: on_appeal_submitted}),
+        service="budget", group_id="budget", bootstrap=settings.kafka_bootstrap,
+        topics=[topics.APPEALS, topics.MEDIA],
+        handlers=AppealHandlers({events.APPEAL_SUBMITTED: on_appeal_submitted, events.MEDIA_STORED: on_media_stored}),
+        ignored_types=(events.MEDIA_REJECTED,),
         max_attempts=get_int("ASHYQ_CONSUMER_MAX_ATTEMPTS"))
     return {"outbox-relay": relay.run, "consumer": consumer.run}
 
