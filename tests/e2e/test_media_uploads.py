@@ -69,7 +69,7 @@ def test_a_photo_over_20_mb_is_refused_while_it_streams():
 def test_a_video_uploaded_to_a_presigned_url_is_processed_from_minios_notification():
     data = video(seconds=4, size="1280x720", lossless=True)
     presign = requests.post(f"{API}/uploads/presign", json={"kind": "video", "size": len(data)},
-                            headers=citizen(), timeout=10)
+                            headers=bearer("operator"), timeout=10)  # keeps the shared anonymous quota for others
     assert presign.status_code == 201, presign.text
     upload = presign.json()
     assert requests.put(upload["upload_url"], data=data, timeout=60).status_code == 200
