@@ -36,8 +36,10 @@ class Uploads(MethodView):
     def post(self):
         """Upload a photo or a short video (multipart, field `file`), streamed to storage and checked by content.
 
-        201 with the stored media; 413 too large; 415 not an accepted type (with `detected_type`);
-        422 empty, truncated or corrupt; 503 storage unavailable (nothing is kept)."""
+        201 once the original is stored privately and checked (`quarantined`; `stored` when the worker has
+        made the public copy — poll GET /media/{id}); 413 too large; 415 not an accepted type (with
+        `detected_type`); 422 empty, truncated or corrupt; 429 too many anonymous uploads; 503 storage
+        unavailable (nothing is kept)."""
         _limit_anonymous()
         c = ctx()
         request.max_content_length = c.limits.largest + usecases.MULTIPART_OVERHEAD
