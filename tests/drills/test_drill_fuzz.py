@@ -1,0 +1,103 @@
+"""Fuzzing every service's OpenAPI through nginx with schemathesis: a fixed seed, a few hundred cases per
+service, as an operator (the widest door). Every answer: no 5xx, no traceback or stack text, and a body
+that matches the schema documented for its status. Undocumented statuses and content types are
+counted in the report (documentation gaps), not failed.
+
+Operations that would change shared reference data if a generated body happened to be valid (holidays,
+accounts, the deadline sweep, budget imports) are fuzzed anonymously: their 401 path and body parsing,
+never a write."""
+from __future__ import annotations
+
+import collections
+import math
+import os
+import re
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, seed, settings
+
+from tests.drills.drill_report import record
+from tests.support.auth import bearer
+from tests.support.stack import BASE_URL
+
+SEED = 20261126
+CASES_PER_SERVICE = int(os.environ.get("ASHYQ_DRILL_FUZZ_CASES", "200"))
+SERVICES = ("budget", "appeals", "media", "notify")
+UNSAFE = re.compile(r"/operator/(holidays|accounts|deadline-sweep)|/imports$")
+STACK_TEXT = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\.py\", line \d+|"
+                        r"sqlalchemy\.exc\.|psycopg\.|werkzeug\.exceptions")
+RESULTS: dict[str, dict] = {}
+
+
+def outcome_of(operation, case, response) -> tuple[list[str], list[str]]:
+    """(failures, documentation gaps) of one answer."""
+    failures, gaps = [], []
+    where = f"{case.method} {operation.path}"
+    status = response.status_code
+    if status >= 500:
+        failures.append(f"{where}: {status} {response.text[:200]}")
+    if STACK_TEXT.search(response.text):
+        failures.append(f"{where}: stack text in the body: {response.text[:200]}")
+    documented = operation.definition.raw.get("responses", {})
+    entry = documented.get(str(status)) or documented.get(f"{str(status)[0]}XX") or documented.get("default")
+    if entry is None:
+        gaps.append(f"{where}: status {status} not documented")
+        return failures, gaps
+    kinds = list((entry.get("content") or {}).keys())
+    if not kinds:
+        gaps.append(f"{where}: {status} documented without a body schema")
+        return failures, gaps
+    received = response.headers.get("Content-Type", "").split(";")[0]
+    if kinds and received and received not in kinds:
+        gaps.append(f"{where}: {status} is {received}, documented {kinds}")
+        return failures, gaps
+    try:
+        operation.validate_response(response, case=case)
+    except Exception as exc:  # schemathesis' FailureGroup
+        title = " ".join(str(exc).split())[:220]
+        failures.append(f"{where} {status}: {title}")
+    return failures, gaps
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_fuzzing_finds_no_server_error_no_stack_text_and_no_schema_violation(service):
+    schema = schemathesis.openapi.from_url(f"{BASE_URL}/api/{service}/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    per_operation = max(5, math.ceil(CASES_PER_SERVICE / len(operations)))
+    operator = bearer("operator", ttl=3600)
+    session = requests.Session()
+    session.trust_env = False
+    cases, statuses = 0, collections.Counter()
+    failures, gaps = [], []
+
+    for operation in operations:
+        headers = {} if UNSAFE.search(operation.path) else operator
+
+        @seed(SEED)
+        @settings(max_examples=per_operation, database=None, deadline=None, derandomize=False,
+                  suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+        @given(case=operation.as_strategy())
+        def fuzz(case):
+            nonlocal cases
+            cases += 1
+            try:
+                response = case.call(base_url=BASE_URL, session=session, headers=headers, timeout=30)
+            except requests.RequestException as exc:
+                failures.append(f"{case.method} {case.formatted_path}: no answer ({type(exc).__name__})")
+                return
+            statuses[response.status_code] += 1
+            found, documented = outcome_of(operation, case, response)
+            failures.extend(found)
+            gaps.extend(documented)
+
+        fuzz()
+
+    RESULTS[service] = {"operations": len(operations), "cases": cases, "seed": SEED,
+                        "statuses": dict(sorted(statuses.items())), "failures": sorted(set(failures))[:40],
+                        "failure_count": len(failures), "documentation_gaps": sorted(set(gaps))[:40],
+                        "documentation_gap_count": len(gaps)}
+    record("fuzzing", RESULTS)
+    assert cases >= min(CASES_PER_SERVICE, 5 * len(operations))
+    assert not failures, "\n".join(sorted(set(failures))[:30])
