@@ -70,6 +70,13 @@ def cached(key: str, build, mimetype: str = "application/json") -> Response:
     return Response(body, mimetype=mimetype, headers=headers)
 
 
+CACHED_DOC = {"responses": {
+    "200": {"description": "The answer (Redis-cached; `ETag`, `Cache-Control`, `X-Cache: HIT|MISS`; gzip when accepted)"},
+    "304": {"description": "Not modified (If-None-Match matched the ETag)"},
+    "404": {"description": "Unknown institution"},
+    "422": {"description": "Invalid filter; the errors list the allowed values"}}}
+
+
 def _check_district(value: str | None) -> None:
     if value is not None and value not in ctx().reference.district_ids():
         allowed = sorted(ctx().reference.district_ids())
@@ -97,6 +104,7 @@ class Institutions(MethodView):
 
 @blp.route("/institutions/<string:institution_id>")
 class Institution(MethodView):
+    @blp.doc(**CACHED_DOC)
     @blp.arguments(LangQuery, location="query", unknown=RAISE)
     def get(self, _query, institution_id):
         """An institution with yearly totals, unit cost and its rank among the same kind (district, region)."""
@@ -106,6 +114,7 @@ class Institution(MethodView):
 
 @blp.route("/institutions/<string:institution_id>/budget")
 class InstitutionBudget(MethodView):
+    @blp.doc(**CACHED_DOC)
     @blp.arguments(YearQuery, location="query", unknown=RAISE)
     def get(self, query, institution_id):
         """One year's breakdown by specific and quarter, contracts, documents and red flags with explanations."""
@@ -116,6 +125,7 @@ class InstitutionBudget(MethodView):
 
 @blp.route("/map.geojson")
 class Map(MethodView):
+    @blp.doc(**CACHED_DOC)
     @blp.arguments(MapQuery, location="query", unknown=RAISE)
     def get(self, query):
         """A GeoJSON FeatureCollection of institutions; each feature's id is the institution id."""
@@ -128,6 +138,7 @@ class Map(MethodView):
 
 @blp.route("/stats")
 class Stats(MethodView):
+    @blp.doc(**CACHED_DOC)
     @blp.arguments(StatsQuery, location="query", unknown=RAISE)
     def get(self, query):
         """Totals grouped by district, kind, specific or year."""
