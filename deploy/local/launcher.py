@@ -1047,6 +1047,7 @@ def nginx_conf() -> Path:
         "ASHYQ_NGINX_OPERATOR_PARENT": str(root if (root := web_root()).joinpath("operator").is_dir()
                                            else ROOT / "web"),
         "ASHYQ_NGINX_ACCESS_LOG": str(LOG / "nginx-access.log"),
+        "ASHYQ_NGINX_CACHE_DIR": str(n / "cache"),
     }
     body = (HERE / "nginx.conf.template").read_text()
     for key, val in values.items():
