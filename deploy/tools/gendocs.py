@@ -55,6 +55,8 @@ def events_markdown() -> str:
     for type_, topic, service, schema in sorted(published):
         lines.append(f"| `{type_}` | `{topic}` | {service} | {', '.join(sorted(consumers.get(type_, []))) or '—'} "
                      f"| {_fields(schema)} |")
+    lines += ["", f"`{topics.MINIO_EVENTS}` carries MinIO's own bucket notifications (S3 event JSON, not CloudEvents),",
+              "published by MinIO's Kafka target and consumed by media to process presigned uploads."]
     return "\n".join(lines) + "\n"
 
 

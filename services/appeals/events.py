@@ -123,3 +123,10 @@ class MediaRejected(Schema):
         unknown = EXCLUDE
     media_id = fields.String(required=True)
     reason = fields.String(load_default=None, allow_none=True)
+
+
+# The event catalogue (docs/events.md) is generated from these two.
+PUBLISHED = {APPEAL_SUBMITTED: (APPEALS, AppealSubmittedV1), APPEAL_STATUS_CHANGED: (APPEALS, AppealStatusChangedV1),
+             APPEAL_ANSWERED: (APPEALS, AppealAnsweredV1), APPEAL_DEADLINE_APPROACHING: (APPEALS, AppealDeadlineV1),
+             APPEAL_OVERDUE: (APPEALS, AppealDeadlineV1)}
+CONSUMED = (INSTITUTION_UPSERTED, NOTIFICATION_SENT, NOTIFICATION_FAILED, MEDIA_STORED, MEDIA_REJECTED)

@@ -88,3 +88,9 @@ def budget_updated(institution_id: str, year: int, plan, adjusted_plan, executed
     BudgetUpdatedV1().load(data)
     return BUDGET_BUDGETS, institution_id, make_event(type=BUDGET_UPDATED, source=SOURCE, subject=institution_id,
                                                       data=data)
+
+
+# The event catalogue (docs/events.md) is generated from these two.
+PUBLISHED = {INSTITUTION_UPSERTED: (BUDGET_INSTITUTIONS, InstitutionUpsertedV1),
+             BUDGET_UPDATED: (BUDGET_BUDGETS, BudgetUpdatedV1)}
+CONSUMED = (APPEAL_SUBMITTED, MEDIA_STORED)

@@ -85,3 +85,8 @@ def minio_event(body: dict) -> dict:
     return {"id": f"minio:{bucket}/{key}:{identity}", "type": MINIO_OBJECT_CREATED if created else MINIO_OTHER,
             "requestid": None,
             "data": {"bucket": bucket, "key": key, "size": s3["object"].get("size")}}
+
+
+# The event catalogue (docs/events.md) is generated from these two.
+PUBLISHED = {MEDIA_STORED: (MEDIA, MediaStoredV1), MEDIA_REJECTED: (MEDIA, MediaRejectedV1)}
+CONSUMED = (APPEAL_SUBMITTED, APPEAL_ANSWERED)

@@ -120,3 +120,9 @@ def outcome_event(type_: str, data: dict) -> tuple[str, str, dict]:
     NotificationOutcomeV1().load(data)
     key = data["appeal_id"] or data["notification_id"]
     return NOTIFICATIONS, key, make_event(type=type_, source=SOURCE, subject=data["notification_id"], data=data)
+
+
+# The event catalogue (docs/events.md) is generated from these two.
+PUBLISHED = {NOTIFICATION_SENT: (NOTIFICATIONS, NotificationOutcomeV1),
+             NOTIFICATION_FAILED: (NOTIFICATIONS, NotificationOutcomeV1)}
+CONSUMED = (INSTITUTION_UPSERTED,) + APPEAL_EVENTS
