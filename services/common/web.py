@@ -120,6 +120,9 @@ def _install_error_handlers(app: Flask) -> None:
     def on_unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return problem_response(error.code or 500, error.description)
+        if _json_too_deep(error):
+            return problem_response(400, {"kk": "JSON тым терең салынған", "ru": "Слишком глубокая вложенность JSON",
+                                          "en": "JSON nested too deeply"})
         dependency = unavailable_dependency(error)
         if dependency:
             logger.warning("dependency unavailable: %s (%s)", dependency, type(error).__name__)
@@ -127,6 +130,18 @@ def _install_error_handlers(app: Flask) -> None:
             return problem_response(problem.status, problem.detail, headers=problem.headers, dependency=dependency)
         logger.exception("unhandled error")
         return problem_response(500)
+
+
+def _json_too_deep(error: Exception) -> bool:
+    """A request body like [[[[...]]]] exhausts the JSON decoder's recursion: the client's fault, not ours."""
+    if not isinstance(error, RecursionError):
+        return False
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(("json/decoder.py", "json/__init__.py")):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _install_health(app: Flask, svc: str) -> None:
