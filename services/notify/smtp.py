@@ -58,6 +58,9 @@ class SmtpSender:
             except (smtplib.SMTPServerDisconnected, ConnectionError) if reused else ():
                 self.close()  # nothing was accepted on a dead connection: safe to send again
                 self._connection().send_message(message, from_addr=envelope_from)
+        except smtplib.SMTPAuthenticationError as exc:
+            self.close()  # our misconfiguration, not the recipient's: temporary, emails wait for the fix
+            raise SmtpFailure(f"SMTP authentication failed: {exc.smtp_code} {exc.smtp_error!r}", None) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             self._reset()
             code = next(iter(exc.recipients.values()))[0]

@@ -33,6 +33,7 @@ class Received:
     recipient: str
     message_id: str
     subject: str
+    peer: tuple = ()  # the client's address and port: one per SMTP connection
 
 
 @dataclass
@@ -55,7 +56,8 @@ class SmtpSink:
         with self._lock:
             for rcpt in envelope.rcpt_tos:
                 self.messages.append(Received(rcpt, message["Message-ID"],
-                                              str(make_header(decode_header(message["Subject"])))))
+                                              str(make_header(decode_header(message["Subject"]))),
+                                              tuple(session.peer)))
         return "250 Message accepted"
 
     def start(self) -> None:
