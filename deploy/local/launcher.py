@@ -953,6 +953,7 @@ def mailpit_start(c: Component) -> None:
     smtp = settings.get_int("ASHYQ_SMTP_PORT")
     spawn(c.name, [str(BIN / "mailpit"), "--smtp", f"127.0.0.1:{smtp}", "--listen", f"127.0.0.1:{mailpit_ui_port()}",
                    "--database", str(d / "mailpit.db"), "--smtp-auth-accept-any", "--smtp-auth-allow-insecure",
+                   "--max", "200000", "--max-age", "2d",  # tests and drills read mail back: keep it
                    "--disable-version-check"],
           base_env(), c.log, c.pidfile)
 
