@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.common.db import add_to_outbox, claim_event, transaction
+from services.common.metrics import count_media
 from services.common.errors import DependencyUnavailable, Problem, unavailable_dependency
 from services.common.logs import log
 
@@ -113,6 +114,7 @@ def _refused(ctx: MediaContext, media_id: str, rejection: Rejection, detected: s
         topic, key, event = events.media_event(events.MEDIA_REJECTED, events.MediaRejectedV1(), media_id,
                                                {"media_id": media_id, "reason": rejection.reason})
         add_to_outbox(session, db.outbox, topic=topic, key=key, event=event)
+    count_media(detected.kind, stored=False, reason=rejection.code)
     log(logger, logging.INFO, "media rejected", media_id=media_id, reason=rejection.reason)
     return _problem(media_id, rejection)
 
@@ -299,6 +301,7 @@ def _store(ctx: MediaContext, media_id: str, facts: processing.Facts, rendition:
             "sha256": row.sha256, "width": row.width, "height": row.height,
             "duration_seconds": row.duration_seconds, "public_key": public_key, "thumbnail_key": thumbnail_key})
         add_to_outbox(session, db.outbox, topic=topic, key=key, event=event)
+    count_media(row.kind, stored=True)
     log(logger, logging.INFO, "media stored", media_id=media_id, kind=row.kind, size=row.size)
 
 
@@ -344,11 +347,13 @@ def _reject(ctx: MediaContext, media_id: str, rejection: Rejection, objects: lis
                                    db.media.c.state.in_([State.UPLOADING.value, State.QUARANTINED.value]))
             .values(state=State.REJECTED.value, reason=rejection.reason, detected_type=rejection.detected_type,
                     original_key=None, expires_at=None, updated_at=now())
-            .returning(db.media.c.id)).first()
-        if row is not None:
-            topic, key, event = events.media_event(events.MEDIA_REJECTED, events.MediaRejectedV1(), media_id,
-                                                   {"media_id": media_id, "reason": rejection.reason})
-            add_to_outbox(session, db.outbox, topic=topic, key=key, event=event)
+            .returning(db.media.c.id, db.media.c.kind, db.media.c.declared_kind)).first()
+        if row is None:
+            return  # already decided
+        topic, key, event = events.media_event(events.MEDIA_REJECTED, events.MediaRejectedV1(), media_id,
+                                               {"media_id": media_id, "reason": rejection.reason})
+        add_to_outbox(session, db.outbox, topic=topic, key=key, event=event)
+    count_media(row.kind or row.declared_kind, stored=False, reason=rejection.code)
     log(logger, logging.INFO, "media rejected", media_id=media_id, reason=rejection.reason)
 
 

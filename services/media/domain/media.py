@@ -44,6 +44,13 @@ class Limits:
         return max(self.photo_bytes, self.video_bytes)
 
 
+_CODES = (("unsupported type", "bad_type"), ("content is", "bad_type"), ("announced", "bad_type"),
+          ("no video stream", "bad_type"), ("unsupported codec", "codec"), ("polyglot", "polyglot"),
+          ("decompression bomb", "decompression_bomb"), ("truncated", "truncated"), ("empty", "empty"),
+          ("nothing was uploaded", "empty"), ("video longer", "too_long"), ("upload expired", "expired"),
+          ("the file could not", "failed"))
+
+
 class Rejection(Exception):
     """Why a file is refused; `status` is the HTTP answer a direct upload gets."""
 
@@ -52,6 +59,13 @@ class Rejection(Exception):
         self.status = status
         self.reason = reason
         self.detected_type = detected_type
+
+    @property
+    def code(self) -> str:
+        """A short, fixed name of the reason (for metrics)."""
+        if self.status == 413:
+            return "too_large"
+        return next((code for prefix, code in _CODES if self.reason.startswith(prefix)), "other")
 
 
 def unsupported(detected_type: str) -> Rejection:

@@ -140,3 +140,14 @@ def test_states_move_forward_only_from_quarantine_to_a_verdict():
     assert can_move(State.QUARANTINED, State.STORED) and can_move(State.QUARANTINED, State.REJECTED)
     assert not can_move(State.STORED, State.REJECTED) and not can_move(State.REJECTED, State.STORED)
     assert not can_move(State.UPLOADING, State.STORED)
+
+
+def test_every_rejection_has_a_short_code_for_metrics():
+    from services.media.domain.media import empty, too_large, truncated, unsupported
+    assert unsupported("text/html").code == "bad_type"
+    assert too_large("photo", 10).code == "too_large"
+    assert empty().code == "empty"
+    assert truncated("image/jpeg").code == "truncated"
+    assert Rejection(415, "polyglot: 12 bytes").code == "polyglot"
+    assert Rejection(422, "decompression bomb: 1x1").code == "decompression_bomb"
+    assert Rejection(422, "something new").code == "other"
