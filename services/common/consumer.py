@@ -51,6 +51,11 @@ class ConsumerRunner:
         self.batch_handler = batch_handler
         self._dlq_producer = None
         self._last_lag = 0.0
+        self._last_progress = time.monotonic()
+
+    def seconds_since_progress(self) -> float:
+        """How long since a poll returned or a retry ticked: the worker's watchdog reads it."""
+        return time.monotonic() - self._last_progress
 
     def run(self, stop: threading.Event) -> None:
         consumer = KafkaConsumer(
@@ -61,6 +66,7 @@ class ConsumerRunner:
         try:
             while not stop.is_set():
                 batch = consumer.poll(timeout_ms=1000)  # returns as soon as records arrive; a long wait spares CPU
+                self._last_progress = time.monotonic()
                 for partition, records in batch.items():
                     if stop.is_set():
                         return
@@ -124,6 +130,7 @@ class ConsumerRunner:
     def _handle_with_retries(self, handler: Handler, event: dict, record, stop: threading.Event) -> None:
         attempt, delay = 0, self.backoff_seconds
         while not stop.is_set():
+            self._last_progress = time.monotonic()
             try:
                 handler(event)
                 metrics.EVENTS_CONSUMED.labels(self.service, self.group_id, event["type"], "ok").inc()

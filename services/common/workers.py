@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
 import threading
 from typing import Callable
+
+from .settings import get_int
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +25,13 @@ def run_loops(loops: dict[str, Loop]) -> None:
     for thread in threads:
         thread.start()
     logger.info("worker started: %s", ", ".join(loops))
+    watched = {name: loop.__self__ for name, loop in loops.items()
+               if hasattr(getattr(loop, "__self__", None), "seconds_since_progress")}
+    limit = get_int("ASHYQ_WORKER_STUCK_SECONDS")
     while not stop.wait(1.0):
-        pass
+        for name, runner in watched.items():
+            if runner.seconds_since_progress() > limit:
+                _restart_process(name, limit)
     for thread in threads:
         thread.join(timeout=15)
     logger.info("worker stopped")
@@ -38,3 +47,14 @@ def _supervise(name: str, loop: Loop, stop: threading.Event) -> None:
             logger.exception("%s crashed; restarting in %.0fs", name, delay)
             stop.wait(delay)
             delay = min(delay * 2, 30.0)
+
+
+def _restart_process(name: str, limit: int) -> None:
+    """A client library stuck inside a call cannot be interrupted from Python: start this process afresh.
+
+    exec keeps the pid, so pid files and supervisors still see the same process. Uncommitted Kafka
+    offsets are redelivered and every handler is idempotent, so nothing is lost or done twice.
+    """
+    logger.error("%s made no progress for %ds: restarting the worker process", name, limit)
+    logging.shutdown()
+    os.execv(sys.executable, sys.orig_argv)
