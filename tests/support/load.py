@@ -85,6 +85,7 @@ class Citizen:
     final_status: int | None = None
     done_at: float | None = None   # set by the reconciliation: delivered and mailed
     applicant: dict | None = None   # name, email, phone; a plain drill citizen by default
+    base_url: str = BASE_URL        # the front door (the drills may open a second one)
 
 
 def _record(citizen: Citizen, step: str, call) -> requests.Response | None:
@@ -126,7 +127,8 @@ def file_appeal(citizen: Citizen, *, patience: float = 120.0) -> Citizen:
     try:
         while citizen.media_id is None:
             files = {"file": (f"roof-{citizen.index}.jpg", photo(citizen.index), "image/jpeg")}
-            r = _record(citizen, "upload", lambda: session.post(f"{MEDIA}/uploads", files=files, timeout=30))
+            r = _record(citizen, "upload", lambda: session.post(f"{citizen.base_url}/api/media/v1/uploads",
+                                                                files=files, timeout=30))
             if r is not None and r.status_code == 201:
                 citizen.media_id = r.json()["id"]
             elif (r is not None and r.status_code < 500) or time.time() > deadline:
@@ -143,8 +145,8 @@ def file_appeal(citizen: Citizen, *, patience: float = 120.0) -> Citizen:
         }
         headers = {"Idempotency-Key": citizen.key}
         while True:
-            r = _record(citizen, "appeal", lambda: session.post(f"{APPEALS}/appeals", json=body, headers=headers,
-                                                                timeout=30))
+            r = _record(citizen, "appeal", lambda: session.post(f"{citizen.base_url}/api/appeals/v1/appeals",
+                                                                json=body, headers=headers, timeout=30))
             if r is not None and r.status_code == 201:
                 citizen.receipt, citizen.outcome, citizen.final_status = r.json(), "accepted", 201
                 return citizen
@@ -152,7 +154,7 @@ def file_appeal(citizen: Citizen, *, patience: float = 120.0) -> Citizen:
             if not waiting or time.time() > deadline:
                 citizen.outcome, citizen.final_status = "rejected-appeal", (r.status_code if r is not None else 0)
                 return citizen
-            time.sleep(1.0)
+            time.sleep(1.0 if r is None or r.status_code >= 500 else 0.3)
     finally:
         session.close()
 
@@ -161,8 +163,10 @@ class Load:
     """Starts one citizen every 1/rate seconds on its own thread until stopped, `duration` passes or every
     institution has had its citizen (one each, so each institution's mailbox counts one appeal's emails)."""
 
-    def __init__(self, institutions: list[dict], *, rate: float, duration: float, run_id: str):
+    def __init__(self, institutions: list[dict], *, rate: float, duration: float, run_id: str,
+                 base_url: str = BASE_URL):
         self.institutions, self.rate, self.duration, self.run_id = institutions, rate, duration, run_id
+        self.base_url = base_url
         self.citizens: list[Citizen] = []
         self.threads: list[threading.Thread] = []
         self._stop = threading.Event()
@@ -184,7 +188,7 @@ class Load:
         index = 0
         while not self._stop.is_set() and time.monotonic() < end and index < len(self.institutions):
             institution = self.institutions[index]
-            citizen = Citizen(index, institution, f"drill-{self.run_id}-{index}@mail.kz")
+            citizen = Citizen(index, institution, f"drill-{self.run_id}-{index}@mail.kz", base_url=self.base_url)
             self.citizens.append(citizen)
             thread = threading.Thread(target=file_appeal, args=(citizen,), daemon=True)
             thread.start()
