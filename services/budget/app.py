@@ -13,6 +13,7 @@ from services.common.db import make_engine, make_session_factory, ping
 from services.common.kafka import broker_reachable
 from services.common.ratelimit import RateLimiter
 from services.common.settings import Settings
+from services.common.operator import operator_blueprint
 from services.common.web import add_readiness_check, create_service_app
 
 from . import api, config
@@ -58,4 +59,5 @@ def create_app(settings: Settings | None = None, *, review_limit: int = 5):
             request.max_content_length = config.max_import_bytes()
 
     smorest.register_blueprint(api.blp)
+    smorest.register_blueprint(operator_blueprint("budget", app.extensions["budget"]))
     return app

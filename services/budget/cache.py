@@ -17,6 +17,8 @@ from collections import OrderedDict
 
 from redis import Redis
 
+from services.common import metrics
+
 PREFIX = "budget:cache"
 
 
@@ -56,8 +58,12 @@ class Cache:
         return f"{PREFIX}:budget:{institution_id}:{year}:{lang}"
 
     def get(self, key: str, gzipped: bool = False) -> tuple[str, bytes] | None:
-        """(etag, body) of the plain or the gzipped representation, or None."""
-        key = key + ":gz" if gzipped else key
+        """(etag, body) of the plain or the gzipped representation, or None; counted as a hit or a miss."""
+        found = self._get(key + ":gz" if gzipped else key)
+        metrics.count_cache("budget", key[len(PREFIX) + 1:].split(":", 1)[0], hit=found is not None)
+        return found
+
+    def _get(self, key: str) -> tuple[str, bytes] | None:
         now = time.monotonic()
         with self._lock:
             local = self._local.get(key)

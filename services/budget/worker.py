@@ -7,6 +7,7 @@ from services.common.consumer import ConsumerRunner
 from services.common.db import make_engine, make_session_factory
 from services.common.outbox import OutboxRelay
 from services.common.settings import Settings, get, get_int
+from services.common.operator import trend_sampler
 from services.common.workers import run_loops
 
 from . import config, db, events, usecases
@@ -47,7 +48,9 @@ def build_loops(settings: Settings) -> dict:
         handlers=AppealHandlers({events.APPEAL_SUBMITTED: on_appeal_submitted, events.MEDIA_STORED: on_media_stored}),
         ignored_types=(events.MEDIA_REJECTED,),
         max_attempts=get_int("ASHYQ_CONSUMER_MAX_ATTEMPTS"))
-    return {"outbox-relay": relay.run, "consumer": consumer.run}
+    return {"outbox-relay": relay.run, "consumer": consumer.run,
+            "operator-trend": trend_sampler("budget", engine=engine, redis_url=settings.redis_url,
+                                            bootstrap=settings.kafka_bootstrap)}
 
 
 def main() -> None:
