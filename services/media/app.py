@@ -11,6 +11,7 @@ from services.common.db import make_engine, make_session_factory, ping
 from services.common.kafka import broker_reachable
 from services.common.ratelimit import RateLimiter
 from services.common.settings import Settings
+from services.common.operator import operator_blueprint
 from services.common.web import add_readiness_check, create_service_app
 
 from . import api
@@ -23,6 +24,7 @@ class MediaAppContext(MediaContext):
     engine: Engine | None = None
     redis: Redis | None = None
     rate_limiter: RateLimiter | None = None
+    settings: Settings | None = None
 
 
 def create_app(settings: Settings | None = None, *, storage: Storage | None = None):
@@ -33,7 +35,8 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     engine = make_engine(settings.database_url)
     redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     base = build_context(make_session_factory(engine), storage=storage)
-    context = MediaAppContext(**vars(base), engine=engine, redis=redis, rate_limiter=RateLimiter(redis, "media"))
+    context = MediaAppContext(**vars(base), engine=engine, redis=redis, rate_limiter=RateLimiter(redis, "media"),
+                              settings=settings)
     app.extensions["media"] = context
     auth.install(app, settings.jwt_public_key_file, settings.jwt_issuer)
     add_readiness_check(app, "postgresql", lambda: ping(engine))
@@ -41,4 +44,5 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     add_readiness_check(app, "minio", context.storage.ping)
     add_readiness_check(app, "kafka", lambda: broker_reachable(settings.kafka_bootstrap), required=False)
     smorest.register_blueprint(api.blp)
+    smorest.register_blueprint(operator_blueprint("media", context, groups=["media", "media-uploads"]))
     return app

@@ -11,6 +11,7 @@ from services.common.consumer import ConsumerRunner
 from services.common.db import make_engine, make_session_factory
 from services.common.outbox import OutboxRelay
 from services.common.settings import Settings, get, get_int
+from services.common.operator import trend_sampler
 from services.common.workers import run_loops
 
 from . import db, events, usecases
@@ -67,7 +68,9 @@ def build_loops(settings: Settings) -> dict:
     return {"outbox-relay": relay.run, "appeals-consumer": appeals.run, "upload-consumer": uploads.run,
             "cleanup": cleanup_loop(ctx, float(get("ASHYQ_MEDIA_CLEANUP_SECONDS"))),
             # Two renderers: Pillow and ffmpeg work outside the GIL, so two photos render at once.
-            "renderer-1": render_loop(ctx), "renderer-2": render_loop(ctx)}
+            "renderer-1": render_loop(ctx), "renderer-2": render_loop(ctx),
+            "operator-trend": trend_sampler("media", engine=engine, redis_url=settings.redis_url,
+                                            bootstrap=settings.kafka_bootstrap, groups=["media", "media-uploads"])}
 
 
 def main() -> None:
