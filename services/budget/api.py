@@ -212,9 +212,9 @@ class Reviews(MethodView):
 
 @blp.route("/institutions/<string:institution_id>/documents")
 class Documents(MethodView):
+    @require_role("operator")  # before the body: strangers get 401, not 422
     @blp.arguments(DocumentInput)
     @blp.response(201, DocumentOutput)
-    @require_role("operator")
     def post(self, body, institution_id):
         """Operators: attach a supporting document (a file stored by the media service) to a year."""
         c = ctx()
@@ -225,9 +225,9 @@ class Documents(MethodView):
 
 @blp.route("/reviews")
 class ReviewQueue(MethodView):
+    @require_role("operator")  # before the body: strangers get 401, not 422
     @blp.arguments(ReviewQuery, location="query", unknown=RAISE)
     @blp.response(200, ReviewOutput(many=True))
-    @require_role("operator")
     def get(self, query):
         """Operators: reviews by moderation state (pending by default)."""
         return usecases.reviews(ctx().sessions, state=query["state"])
@@ -235,9 +235,9 @@ class ReviewQueue(MethodView):
 
 @blp.route("/reviews/<string:review_id>/moderation")
 class ReviewModerationView(MethodView):
+    @require_role("operator")  # before the body: strangers get 401, not 422
     @blp.arguments(ReviewModeration)
     @blp.response(200, ReviewOutput)
-    @require_role("operator")
     def post(self, body, review_id):
         """Operators: publish or reject a review."""
         return usecases.moderate_review(ctx().sessions, review_id, body["decision"])
