@@ -12,9 +12,13 @@ from . import db
 def require_known_institution(session: Session, institution_id: str, field: str = "institution_id") -> None:
     if session.execute(select(db.institutions.c.id).where(db.institutions.c.id == institution_id)).first():
         return
-    raise Problem(422, errors={field: [{"kk": f"Белгісіз мекеме: {institution_id}",
-                                        "ru": f"Неизвестное учреждение: {institution_id}",
-                                        "en": f"Unknown institution: {institution_id}"}]})
+    raise unknown_institution(institution_id, field)
+
+
+def unknown_institution(institution_id: str, field: str = "institution_id") -> Problem:
+    return Problem(422, errors={field: [{"kk": f"Белгісіз мекеме: {institution_id}",
+                                         "ru": f"Неизвестное учреждение: {institution_id}",
+                                         "en": f"Unknown institution: {institution_id}"}]})
 
 
 def attach_media(session: Session, media_ids: list[str], *, owner: str, field: str) -> None:

@@ -1,12 +1,34 @@
 """Submission limits in Redis, shared by every replica: per client IP (every request counts) and per
-applicant email (only accepted appeals count, so a citizen fixing a typo is not locked out)."""
+applicant email (only accepted appeals count, so a citizen fixing a typo is not locked out).
+
+Intake is the hot path, so one script does it all in one round trip: it counts the IP, and takes a place
+among the email's submissions when both are under their limits. A refused appeal gives its place back; a retry
+with the same Idempotency-Key holds the same place.
+"""
 from __future__ import annotations
 
 import hashlib
+import uuid
+from contextlib import contextmanager
+from typing import Iterator
 
 from redis import Redis
 
 from services.common.errors import Problem
+
+# KEYS: the IP's counter, optionally the email's set of submissions. ARGV: IP limit, IP window, email limit,
+# email window, this submission (its Idempotency-Key's digest: a retry holds the same place, never a second).
+# Returns {0 when allowed else the seconds until the refusing window ends, 1 when this call took the place}.
+_RESERVE = """
+local ip = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX')
+if ip > tonumber(ARGV[1]) then return {math.max(redis.call('TTL', KEYS[1]), 1), 0} end
+if not KEYS[2] or redis.call('SISMEMBER', KEYS[2], ARGV[5]) == 1 then return {0, 0} end
+if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {math.max(redis.call('TTL', KEYS[2]), 1), 0} end
+redis.call('SADD', KEYS[2], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[4], 'NX')
+return {0, 1}
+"""
 
 
 def _too_many(retry_after: int) -> Problem:
@@ -20,34 +42,24 @@ class SubmitLimits:
         self.redis = redis
         self.per_ip = per_ip
         self.per_email = per_email
+        self._reserve = redis.register_script(_RESERVE)
 
     @staticmethod
     def _key(bucket: str, subject: str) -> str:
         return f"appeals:rl:{bucket}:{hashlib.sha256(subject.encode()).hexdigest()[:32]}"  # no raw IPs or emails
 
-    def check(self, ip: str, email: str | None) -> None:
-        """Count this request against the IP; refuse when the IP or the email is over its limit (one round trip)."""
-        ip_limit, ip_window = self.per_ip
-        ip_key = self._key("submit-ip", ip)
-        email_key = self._key("submit-email", email.strip().lower()) if email else None
-        with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(ip_key)
-            pipe.expire(ip_key, ip_window, nx=True)
-            pipe.ttl(ip_key)
-            if email_key:
-                pipe.get(email_key)
-                pipe.ttl(email_key)
-            results = pipe.execute()
-        ip_count, _, ip_ttl = results[:3]
-        if ip_count > ip_limit:
-            raise _too_many(max(int(ip_ttl), 1))
-        if email_key and results[3] is not None and int(results[3]) >= self.per_email[0]:
-            raise _too_many(max(int(results[4]), 1))
-
-    def count_email(self, email: str) -> None:
-        _, window = self.per_email
-        key = self._key("submit-email", email.strip().lower())
-        with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window, nx=True)
-            pipe.execute()
+    @contextmanager
+    def submission(self, ip: str, email: str | None, idempotency_key: str | None = None) -> Iterator[None]:
+        """Refuse (429) when the IP or the email is over its limit; the email counts unless the block fails."""
+        email_key = self._key("submit-emails", email.strip().lower()) if email else None
+        keys = [self._key("submit-ip", ip)] + ([email_key] if email_key else [])
+        submission = hashlib.sha256((idempotency_key or uuid.uuid4().hex).encode()).hexdigest()[:32]
+        retry_after, took_place = self._reserve(keys=keys, args=[*self.per_ip, *self.per_email, submission])
+        if retry_after:
+            raise _too_many(int(retry_after))
+        try:
+            yield
+        except BaseException:
+            if took_place:
+                self.redis.srem(email_key, submission)  # a refused appeal gives its place back
+            raise

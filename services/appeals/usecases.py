@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.db import claim_event, transaction
@@ -22,7 +23,7 @@ from services.common.errors import Problem
 from . import db, events
 from .domain import deadlines
 from .domain.appeal import Status, ticket_number
-from .checks import attach_media, require_known_institution
+from .checks import attach_media, unknown_institution
 from .workflow import almaty_day, move, not_found
 
 REGION_CODE = "AKM"
@@ -37,109 +38,139 @@ def request_fingerprint(body: dict) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def submit_appeal(sessions: sessionmaker, body: dict, *, public_url: str, now: datetime,
+def submit_appeal(engine: Engine, body: dict, *, public_url: str, now: datetime,
                   idempotency_key: str | None = None, source: str = "api") -> dict:
     """Register an appeal: the appeal, its first history entry and its event commit together, or nothing does.
 
-    Intake is the hot path: it reads what it needs in one statement and writes in one (a few round trips).
-    Concurrent requests with the same Idempotency-Key meet at the key's primary key: the later one waits for
-    the earlier one's commit, fails as a whole, and answers with the stored receipt.
+    Intake is the hot path. Without media it is ONE statement in autocommit (a single statement is its own
+    transaction): the ticket comes from the sequence inside it, an unknown institution fails its foreign key,
+    and an Idempotency-Key already used fails the key's primary key. Concurrent requests with the same key
+    meet there: the later one waits for the earlier one's commit, fails as a whole, and answers with the
+    stored receipt.
     """
     fingerprint = request_fingerprint(body)
     try:
-        return _submit(sessions, body, fingerprint, public_url=public_url, now=now,
+        return _submit(engine, body, fingerprint, public_url=public_url, now=now,
                        idempotency_key=idempotency_key, source=source)
     except IntegrityError as error:
-        if not idempotency_key or "idempotency_keys_pkey" not in str(error.orig):
+        constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+        if constraint == "appeals_institution_id_fkey":
+            raise unknown_institution(body["institution_id"]) from None
+        if not idempotency_key or constraint != "idempotency_keys_pkey":
             raise
-    with sessions() as session:
-        earlier = session.execute(select(db.idempotency_keys.c.request_hash, db.idempotency_keys.c.response)
-                                  .where(db.idempotency_keys.c.key == idempotency_key)).one()
+    with engine.connect() as conn:
+        earlier = _earlier_answer(conn, idempotency_key)
     return _replay(earlier.request_hash, earlier.response, fingerprint)
 
 
-def _submit(sessions: sessionmaker, body: dict, fingerprint: str, *, public_url: str, now: datetime,
+def _submit(engine: Engine, body: dict, fingerprint: str, *, public_url: str, now: datetime,
             idempotency_key: str | None, source: str) -> dict:
-    today = almaty_day(now)
-    with transaction(sessions) as session:
-        known, sequence, earlier_hash, earlier = session.execute(_INTAKE_READ, {
-            "institution_id": body["institution_id"], "key": idempotency_key}).one()
+    media_ids = body.get("media_ids", [])
+    if not media_ids:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return _register(conn, body, fingerprint, public_url=public_url, now=now,
+                             idempotency_key=idempotency_key, source=source)
+    with engine.begin() as conn:
+        # A retry must find its earlier answer before the media, attached to that appeal, refuse it.
+        earlier = _earlier_answer(conn, idempotency_key) if idempotency_key else None
         if earlier is not None:
-            return _replay(earlier_hash, earlier, fingerprint)
-        if not known:
-            require_known_institution(session, body["institution_id"])  # raises the 422 naming it
+            return _replay(earlier.request_hash, earlier.response, fingerprint)
         appeal_id = str(uuid.uuid4())
-        attach_media(session, body.get("media_ids", []), owner=f"appeal:{appeal_id}", field="media_ids")
-        token = secrets.token_urlsafe(24)
-        ticket = ticket_number(REGION_CODE, today.year, sequence)
-        deadline = deadlines.answer_deadline(today, holiday_calendar(session))
-        location = body.get("location") or {}
-        tracking_url = f"{public_url}/appeal/{ticket}?token={token}"
-        _, key, event = events.appeal_event(events.APPEAL_SUBMITTED, events.AppealSubmittedV1(), appeal_id, {
-            "appeal_id": appeal_id, "ticket": ticket, "institution_id": body["institution_id"],
-            "category": body["category"], "description": body["description"],
-            "media_ids": body.get("media_ids", []), "language": body["language"],
-            "deadline": deadline.isoformat(), "tracking_url": tracking_url,
-            "applicant": {"name": body["applicant"]["name"], "email": body["applicant"]["email"]},
-        })
-        open311_token = str(uuid.uuid4()) if source == "open311" else None
-        receipt = {"id": appeal_id, "ticket": ticket, "status": Status.SUBMITTED.value,
-                   "deadline": deadline.isoformat(), "tracking_url": tracking_url, "token": token}
-        if open311_token:
-            receipt["open311_token"] = open311_token
-        session.execute(_INTAKE_WRITE, {
-            "id": appeal_id, "ticket": ticket, "institution_id": body["institution_id"], "category": body["category"],
-            "description": body["description"], "budget_line_id": body.get("budget_line_id"),
-            "contract_id": body.get("contract_id"), "lat": location.get("lat"), "lon": location.get("lon"),
-            "media_ids": json.dumps(body.get("media_ids", [])), "language": body["language"],
-            "publish_text": body["publish_text"], "applicant_name": body["applicant"]["name"],
-            "applicant_email": body["applicant"]["email"], "applicant_phone": body["applicant"].get("phone"),
-            "token_hash": hash_token(token), "status": Status.SUBMITTED.value, "deadline": deadline,
-            "registered_on": today, "now": now, "delivery_event_id": event["id"], "source": source,
-            "open311_token": open311_token, "event_id": event["id"], "topic": events.APPEALS, "key": key,
-            "type": event["type"], "payload": json.dumps(event, ensure_ascii=False),
-            "idempotency_key": idempotency_key, "request_hash": fingerprint,
-            "response": json.dumps(receipt, ensure_ascii=False)})
-        return receipt
+        attach_media(conn, media_ids, owner=f"appeal:{appeal_id}", field="media_ids")
+        return _register(conn, body, fingerprint, public_url=public_url, now=now,
+                         idempotency_key=idempotency_key, source=source, appeal_id=appeal_id)
 
 
-# Whether the institution is known, the next ticket number and any earlier answer to the same key.
-_INTAKE_READ = text("""
-    select exists(select 1 from institutions where id = :institution_id) as known,
-           nextval('appeal_ticket_seq') as sequence,
-           (select request_hash from idempotency_keys where key = cast(:key as text)) as earlier_hash,
-           (select response from idempotency_keys where key = cast(:key as text)) as earlier
-""")
+def _earlier_answer(conn: Connection, idempotency_key: str):
+    return conn.execute(_EARLIER_ANSWER, {"key": idempotency_key}).first()
 
-# The appeal, its first history entry, its outbox event and its idempotency key, in one statement.
+
+def _register(conn: Connection, body: dict, fingerprint: str, *, public_url: str, now: datetime,
+              idempotency_key: str | None, source: str, appeal_id: str | None = None) -> dict:
+    """The write statement; the ticket is only known inside it (see TICKET)."""
+    today = almaty_day(now)
+    appeal_id = appeal_id or str(uuid.uuid4())
+    token = secrets.token_urlsafe(24)
+    deadline = deadlines.answer_deadline(today, holiday_calendar(conn))
+    location = body.get("location") or {}
+    tracking_url = f"{public_url}/appeal/{TICKET}?token={token}"
+    _, key, event = events.appeal_event(events.APPEAL_SUBMITTED, _SUBMITTED_SCHEMA, appeal_id, {
+        "appeal_id": appeal_id, "ticket": TICKET, "institution_id": body["institution_id"],
+        "category": body["category"], "description": body["description"],
+        "media_ids": body.get("media_ids", []), "language": body["language"],
+        "deadline": deadline.isoformat(), "tracking_url": tracking_url,
+        "applicant": {"name": body["applicant"]["name"], "email": body["applicant"]["email"]},
+    })
+    open311_token = str(uuid.uuid4()) if source == "open311" else None
+    receipt = {"id": appeal_id, "ticket": TICKET, "status": Status.SUBMITTED.value,
+               "deadline": deadline.isoformat(), "tracking_url": tracking_url, "token": token}
+    if open311_token:
+        receipt["open311_token"] = open311_token
+    written = conn.execute(_INTAKE_WRITE, {
+        "ticket_prefix": ticket_number(REGION_CODE, today.year, 0)[:-6], "marker": TICKET, "tracking_url": tracking_url,
+        "id": appeal_id, "institution_id": body["institution_id"], "category": body["category"],
+        "description": body["description"], "budget_line_id": body.get("budget_line_id"),
+        "contract_id": body.get("contract_id"), "lat": location.get("lat"), "lon": location.get("lon"),
+        "media_ids": json.dumps(body.get("media_ids", [])), "language": body["language"],
+        "publish_text": body["publish_text"], "applicant_name": body["applicant"]["name"],
+        "applicant_email": body["applicant"]["email"], "applicant_phone": body["applicant"].get("phone"),
+        "token_hash": hash_token(token), "status": Status.SUBMITTED.value, "deadline": deadline,
+        "registered_on": today, "now": now, "delivery_event_id": event["id"], "source": source,
+        "open311_token": open311_token, "event_id": event["id"], "topic": events.APPEALS, "key": key,
+        "type": event["type"], "payload": json.dumps(event, ensure_ascii=False),
+        "idempotency_key": idempotency_key, "request_hash": fingerprint,
+        "response": json.dumps(receipt, ensure_ascii=False)}).one()
+    return {**receipt, "ticket": written.ticket, "tracking_url": written.tracking_url}
+
+
+# Stands for the ticket until the statement knows it; the statement puts the ticket and the tracking URL (the
+# only text holding it) into the event and the stored receipt at their paths, never into what the citizen wrote.
+TICKET = "\x01"
+_SUBMITTED_SCHEMA = events.AppealSubmittedV1()
+
+_EARLIER_ANSWER = text("select request_hash, response from idempotency_keys where key = :key")
+
+# The ticket (region-year-sequence, at least six digits as ticket_number writes it), the appeal, its first
+# history entry, its outbox event and its idempotency key, in one statement.
 _INTAKE_WRITE = text("""
-    with appeal as (
+    with ticket as (
+        select :ticket_prefix || lpad(n::text, greatest(6, length(n::text)), '0') as ticket
+        from (select nextval('appeal_ticket_seq') as n) as sequence
+    ), appeal as (
         insert into appeals (id, ticket, institution_id, category, description, budget_line_id, contract_id, lat, lon,
                              media_ids, language, publish_text, applicant_name, applicant_email, applicant_phone,
                              token_hash, status, deadline, registered_on, submitted_at, updated_at,
                              delivery_event_id, source, open311_token)
-        values (:id, :ticket, :institution_id, :category, :description, :budget_line_id, :contract_id, :lat, :lon,
-                cast(:media_ids as jsonb), :language, :publish_text, :applicant_name, :applicant_email,
-                :applicant_phone, :token_hash, :status, :deadline, :registered_on, :now, :now,
-                :delivery_event_id, :source, :open311_token)
-        returning id, institution_id
+        select :id, ticket, :institution_id, :category, :description, :budget_line_id, :contract_id, :lat, :lon,
+               cast(:media_ids as jsonb), :language, :publish_text, :applicant_name, :applicant_email,
+               :applicant_phone, :token_hash, :status, :deadline, :registered_on, :now, :now,
+               :delivery_event_id, :source, :open311_token
+        from ticket
+        returning id, institution_id, ticket, replace(:tracking_url, :marker, ticket) as tracking_url
     ), history as (
         insert into appeal_history (appeal_id, from_status, to_status, actor, at, institution_id)
         select id, null, :status, 'citizen', :now, institution_id from appeal
     ), event as (
         insert into outbox (event_id, topic, key, type, payload)
-        values (:event_id, :topic, :key, :type, cast(:payload as jsonb))
+        select :event_id, :topic, :key, :type,
+               jsonb_set(jsonb_set(cast(:payload as jsonb), '{data,ticket}', to_jsonb(ticket)),
+                         '{data,tracking_url}', to_jsonb(tracking_url))
+        from appeal
+    ), idempotency as (
+        insert into idempotency_keys (key, request_hash, appeal_id, response)
+        select cast(:idempotency_key as text), :request_hash, id,
+               jsonb_set(jsonb_set(cast(:response as jsonb), '{ticket}', to_jsonb(ticket)),
+                         '{tracking_url}', to_jsonb(tracking_url))
+        from appeal where cast(:idempotency_key as text) is not null
     )
-    insert into idempotency_keys (key, request_hash, appeal_id, response)
-    select cast(:idempotency_key as text), :request_hash, id, cast(:response as jsonb) from appeal
-    where cast(:idempotency_key as text) is not null
+    select ticket, tracking_url from appeal
 """)
 
 _calendar: dict = {"loaded": 0.0, "days": frozenset()}
 CALENDAR_TTL_SECONDS = 60.0
 
 
-def holiday_calendar(session: Session) -> frozenset[date]:
+def holiday_calendar(session: Session | Connection) -> frozenset[date]:
     """The whole holiday calendar (a few hundred rows), kept a minute per process; edits here reset it."""
     if time.monotonic() - _calendar["loaded"] > CALENDAR_TTL_SECONDS:
         _calendar["days"] = frozenset(session.scalars(select(db.holidays.c.day)))

@@ -21,10 +21,7 @@ def client_ip() -> str:
     return last or request.remote_addr or "unknown"
 
 
-def enforce_submit_limits(email: str | None) -> None:
-    """Per client IP (every request), then per applicant email (accepted appeals): 429 with Retry-After."""
-    ctx().submit_limits.check(client_ip(), email)
-
-
-def count_accepted(email: str) -> None:
-    ctx().submit_limits.count_email(email)
+def submit_limits(email: str | None, idempotency_key: str | None = None):
+    """Per client IP (every request), then per applicant email (accepted appeals): 429 with Retry-After.
+    Use as `with submit_limits(email): ...`: the email's place is given back when the block fails."""
+    return ctx().submit_limits.submission(client_ip(), email, idempotency_key)

@@ -11,7 +11,7 @@ from .. import queries, usecases, workflow
 from ..domain.appeal import CATEGORIES, CATEGORY_NAMES
 from ..schemas import (AppealReceiptSchema, AppealSubmitSchema, AppealTrackingSchema, CountsQuerySchema,
                        DisputeSchema, PageQuerySchema, TrackingQuerySchema)
-from .base import count_accepted, ctx, enforce_submit_limits, now
+from .base import ctx, now, submit_limits
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/appeals/v1", description="Citizen appeals")
 
@@ -27,12 +27,10 @@ class Appeals(MethodView):
         key = request.headers.get("Idempotency-Key")
         if key is not None and not (1 <= len(key) <= 200):
             raise Problem(422, errors={"Idempotency-Key": ["Length must be between 1 and 200."]})
-        enforce_submit_limits(body["applicant"]["email"])
         c = ctx()
-        receipt = usecases.submit_appeal(c.sessions, body, public_url=c.settings.public_url, now=now(),
-                                         idempotency_key=key)
-        count_accepted(body["applicant"]["email"])
-        return receipt
+        with submit_limits(body["applicant"]["email"], key):
+            return usecases.submit_appeal(c.engine, body, public_url=c.settings.public_url, now=now(),
+                                          idempotency_key=key)
 
 
 @blp.route("/appeals/<string:ticket>")

@@ -17,7 +17,7 @@ from services.common.i18n import translate_errors
 
 from .. import accounts, open311, usecases
 from ..schemas import AppealSubmitSchema
-from .base import count_accepted, ctx, enforce_submit_limits, now
+from .base import ctx, now, submit_limits
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 FORMAT = "<any(json,xml):fmt>"
@@ -115,11 +115,11 @@ def post_request(fmt):
     form = request.form
     if not form.get("api_key") or not accounts.open311_key_valid(ctx().sessions, form["api_key"]):
         raise Problem(403, "invalid api_key")
-    enforce_submit_limits(form.get("email"))
-    body = _appeal_body(form)
     c = ctx()
-    receipt = usecases.submit_appeal(c.sessions, body, public_url=c.settings.public_url, now=now(), source="open311")
-    count_accepted(body["applicant"]["email"])
+    with submit_limits(form.get("email")):
+        body = _appeal_body(form)
+        receipt = usecases.submit_appeal(c.engine, body, public_url=c.settings.public_url, now=now(),
+                                         source="open311")
     notice = {"kk": f"Жауап мерзімі: {receipt['deadline']}", "ru": f"Срок ответа: {receipt['deadline']}"}[_lang()]
     return render([{"service_request_id": receipt["ticket"], "token": receipt["open311_token"],
                     "service_notice": notice, "account_id": None}], "requests", fmt, 201)

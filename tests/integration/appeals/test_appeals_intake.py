@@ -1,6 +1,7 @@
 """Submitting an appeal: committed with its history and event, idempotent, limited, validated in kk/ru."""
 from __future__ import annotations
 
+import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,6 +27,9 @@ def test_an_appeal_is_committed_with_its_history_and_its_event(client, sessions,
         event = session.scalar(select(db.outbox.c.payload).where(db.outbox.c.key == receipt["id"]))
     assert event["type"] == "kz.ashyq.appeals.appeal_submitted.v1"
     assert event["data"]["ticket"] == receipt["ticket"]
+    assert event["data"]["tracking_url"] == receipt["tracking_url"]
+    assert re.fullmatch(r"AKM-\d{4}-\d{6,}", receipt["ticket"])
+    assert receipt["tracking_url"].endswith(f"/appeal/{receipt['ticket']}?token={receipt['token']}")
 
 
 def test_the_same_key_and_body_return_the_same_appeal(client, institution):
@@ -33,6 +37,14 @@ def test_the_same_key_and_body_return_the_same_appeal(client, institution):
     first = client.post(URL, json=body, headers={"Idempotency-Key": key})
     again = client.post(URL, json=body, headers={"Idempotency-Key": key})
     assert first.status_code == again.status_code == 201
+    assert first.json == again.json
+
+
+def test_the_same_key_and_body_with_media_return_the_same_appeal(client, sessions, institution):
+    body, key = sample_appeal(institution, media_ids=add_media(sessions, 2)), str(uuid.uuid4())
+    first = client.post(URL, json=body, headers={"Idempotency-Key": key})
+    again = client.post(URL, json=body, headers={"Idempotency-Key": key})
+    assert first.status_code == again.status_code == 201, again.json
     assert first.json == again.json
 
 
@@ -109,6 +121,16 @@ def test_accepted_appeals_are_limited_per_email(client, institution):
     response = client.post(URL, json=sample_appeal(institution, applicant=applicant))
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
+
+
+def test_a_refused_appeal_does_not_count_against_the_email(client, institution):
+    applicant = {"name": "Ерлан Б.", "email": f"typo-{uuid.uuid4().hex[:8]}@mail.kz", "phone": None}
+    for _ in range(3):
+        refused = client.post(URL, json=sample_appeal(f"unknown-{uuid.uuid4()}", applicant=applicant))
+        assert refused.status_code == 422
+    for _ in range(3):
+        assert client.post(URL, json=sample_appeal(institution, applicant=applicant)).status_code == 201
+    assert client.post(URL, json=sample_appeal(institution, applicant=applicant)).status_code == 429
 
 
 def test_requests_are_limited_per_ip_trusting_only_the_last_proxy_hop(clock, institution):
