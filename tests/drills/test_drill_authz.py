@@ -32,13 +32,15 @@ PUBLIC, CITIZEN, STAFF, OPERATOR, ORIGINAL = "public", "citizen", "staff", "oper
 
 # Who may call what: (service, method, path regex) -> class. An endpoint missing here fails the drill.
 RULES = [
+    (r"\w+", ".*", r"/operator/", OPERATOR),
     ("appeals", "GET|POST", r"/appeals/\{ticket\}(/dispute)?$", CITIZEN),
     ("appeals", ".*", r"/staff/", STAFF),
     ("appeals", ".*", r"/operator/", OPERATOR),
     ("appeals", ".*", r"/(appeals|institutions/\{institution_id\}/appeals|appeal-counts|categories|noop|auth/login)$",
      PUBLIC),
-    ("budget", "GET", r"/reviews$", OPERATOR),
-    ("budget", "POST", r"/(reviews/\{review_id\}/moderation|imports)$", OPERATOR),
+    ("budget", "GET", r"/v1/reviews$", OPERATOR),
+    ("budget", "POST", r"/(reviews/\{review_id\}/moderation|imports|institutions/\{institution_id\}/documents)$",
+     OPERATOR),
     ("budget", ".*", r".*", PUBLIC),
     ("media", "GET", r"/original$", ORIGINAL),
     ("media", ".*", r".*", PUBLIC),
@@ -49,7 +51,7 @@ BAD_TOKENS = ("expired JWT", "tampered JWT", "JWT signed with another key", "alg
 
 def classify(service: str, method: str, path: str) -> str | None:
     for svc, methods, pattern, kind in RULES:
-        if svc == service and re.fullmatch(methods, method) and re.search(pattern, path):
+        if re.fullmatch(svc, service) and re.fullmatch(methods, method) and re.search(pattern, path):
             return kind
     return None
 
