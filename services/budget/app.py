@@ -35,7 +35,7 @@ class BudgetContext:
     reference: api.Reference
 
 
-def create_app(settings: Settings | None = None, *, review_limit: int = 5):
+def create_app(settings: Settings | None = None, *, review_limit: int | None = None):
     settings = settings or Settings.for_service("budget")
     app, smorest = create_service_app(settings, title="Ashyq budget API",
                                       description="Institutions of Akmola region, their budgets, red flags, open data")
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, *, review_limit: int = 5):
     app.extensions["budget"] = BudgetContext(
         settings=settings, engine=engine, sessions=sessions, redis=redis,
         cache=Cache(redis, config.cache_seconds()), cache_seconds=min(config.cache_seconds(), 60),
-        rate_limiter=RateLimiter(redis, "budget"), review_limit=review_limit, thresholds=config.thresholds(),
+        rate_limiter=RateLimiter(redis, "budget"), review_limit=review_limit or config.reviews_per_hour(), thresholds=config.thresholds(),
         reference=api.Reference(sessions))
     auth.install(app, settings.jwt_public_key_file, settings.jwt_issuer)
     add_readiness_check(app, "postgresql", lambda: ping(engine))

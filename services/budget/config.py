@@ -24,3 +24,7 @@ def cache_seconds() -> int:
 
 def max_import_bytes() -> int:
     return get_int("ASHYQ_BUDGET_MAX_IMPORT_BYTES")
+
+
+def reviews_per_hour() -> int:
+    return get_int("ASHYQ_BUDGET_REVIEWS_PER_HOUR")

@@ -70,6 +70,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ASHYQ_OUTBOX_POLL_SECONDS": ("0.05", "how often an idle outbox relay looks for new rows"),
     "ASHYQ_WORKER_STUCK_SECONDS": ("300", "a consumer with no progress for this long restarts its worker process"),
     "ASHYQ_CONSUMER_MAX_ATTEMPTS": ("5", "attempts at handling one event before it is dead-lettered"),
+    "ASHYQ_BUDGET_REVIEWS_PER_HOUR": ("200", "reviews accepted per client IP an hour (local tests share one IP; production: 5)"),
     "ASHYQ_BUDGET_FLAG_OVER_EXECUTION_PCT": ("0", "budget red flag: executed above plan by more than this %"),
     "ASHYQ_BUDGET_FLAG_YEAR_END_SHARE_PCT": ("40", "budget red flag: share of the year's spending in Q4 (December) above this %"),
     "ASHYQ_BUDGET_FLAG_UNIT_COST_HIGH_RATIO": ("1.8", "budget red flag: unit cost above this multiple of the peers' median"),
