@@ -1,17 +1,4 @@
-from alembic import context
-from sqlalchemy import create_engine
-
 from services.budget.db import metadata
-from services.common.settings import get
+from services.common.migrations import run_migrations
 
-url = context.config.get_main_option("sqlalchemy.url") or get("ASHYQ_BUDGET_DATABASE_URL")
-
-if context.is_offline_mode():
-    context.configure(url=url, target_metadata=metadata, literal_binds=True)
-    with context.begin_transaction():
-        context.run_migrations()
-else:
-    with create_engine(url).connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata)
-        with context.begin_transaction():
-            context.run_migrations()
+run_migrations("budget", metadata)
