@@ -12,6 +12,7 @@ import re
 import subprocess
 import tempfile
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from services.common.topics import ALL_TOPICS
 from tests.drills.drill_report import record
 from tests.integration.appeals.appeals_stack import known_institution
 from tests.support.auth import make_token
-from tests.support.load import Citizen, citizen_session, file_appeal, random_loopback
+from tests.support.load import Citizen, file_appeal, random_loopback
 from tests.support.polling import wait_for
 from tests.support.stack import BASE_URL, KAFKA
 
@@ -119,16 +120,13 @@ def fill(path: str, world: dict) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
-SESSION = citizen_session()
-
-
 def call(method: str, url: str, token: str | None, *, params: dict | None = None,
          body: dict | None = None) -> requests.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if body is None and method in ("POST", "PUT", "PATCH"):
         body = {"__drill_unknown_field": 1}
-    response = SESSION.request(method, url, json=body, headers=headers, params=params, timeout=30,
-                               allow_redirects=False, stream=True)
+    response = requests.request(method, url, json=body, headers=headers, params=params, timeout=30,
+                                allow_redirects=False, stream=True)
     # The open-data exports are ~100 MB: their first 2 MB are enough to judge the answer.
     response._content = response.raw.read(2 * 1024 * 1024, decode_content=True)
     response.close()
@@ -172,41 +170,44 @@ def test_every_endpoint_refuses_every_caller_it_must_and_leaks_no_personal_data(
     unclassified = [op for op in ops if op[0] != "open311" and classify(*op) is None]
     assert not unclassified, f"endpoints with no rule in the matrix: {unclassified}"
 
-    failures, answers, cells = [], [], 0
-    for svc, method, path in ops:
+    def ask(op_role):
+        (svc, method, path), role = op_role
         kind = PUBLIC if svc == "open311" else classify(svc, method, path)
-        url = BASE_URL + (path if svc == "open311" else fill(path, world))
-        url = fill(url, world)
-        anonymous_status = None
-        for role, token in tokens.items():
-            params = body = None
-            if kind == CITIZEN and role == "citizen token as bearer":
-                # The tracking token travels in the query or the body: here, the token of ANOTHER appeal.
-                other = stranger.receipt["token"]
-                params = {"token": other} if method == "GET" else None
-                body = {"token": other, "reason": "Чужое обращение: проверка доступа"} if method == "POST" else None
-            response = call(method, url, token, params=params, body=body)
-            cells += 1
-            answers.append((svc, method, path, role, response))
-            status = response.status_code
-            if role == "anonymous":
-                anonymous_status = status
-            want = expected(kind, role, method, path)
-            if status >= 500:
-                failures.append(f"{method} {path} as {role}: {status} {response.text[:150]}")
-            elif want == "allowed":
-                if status in (401, 403):
-                    failures.append(f"{method} {path} as {role}: {status}, should be allowed")
-            elif want == "citizen":
-                # A bearer token means nothing here: as anonymous (401 no token, 422 invalid body);
-                # another appeal's tracking token: 403.
-                ok = {403} if role == "citizen token as bearer" else {401, 422}
-                if status not in ok:
-                    failures.append(f"{method} {path} as {role}: {status}, want one of {sorted(ok)}")
-            else:
-                ok = {s for s in want if isinstance(s, int)} | ({anonymous_status} if "as anonymous" in want else set())
-                if status not in ok:
-                    failures.append(f"{method} {path} as {role}: {status}, want one of {sorted(ok, key=str)}")
+        url = fill(BASE_URL + path, world)
+        params = body = None
+        if kind == CITIZEN and role == "citizen token as bearer":
+            # The tracking token travels in the query or the body: here, the token of ANOTHER appeal.
+            other = stranger.receipt["token"]
+            params = {"token": other} if method == "GET" else None
+            body = {"token": other, "reason": "Чужое обращение: проверка доступа"} if method == "POST" else None
+        return call(method, url, tokens[role], params=params, body=body)
+
+    cells = [(op, role) for op in ops for role in tokens]
+    with ThreadPoolExecutor(6) as pool:
+        responses = dict(zip(cells, pool.map(ask, cells)))
+    failures, answers = [], []
+    for (svc, method, path), role in cells:
+        kind = PUBLIC if svc == "open311" else classify(svc, method, path)
+        response = responses[((svc, method, path), role)]
+        answers.append((svc, method, path, role, response))
+        status = response.status_code
+        anonymous_status = responses[((svc, method, path), "anonymous")].status_code
+        want = expected(kind, role, method, path)
+        if status >= 500:
+            failures.append(f"{method} {path} as {role}: {status} {response.text[:150]}")
+        elif want == "allowed":
+            if status in (401, 403):
+                failures.append(f"{method} {path} as {role}: {status}, should be allowed")
+        elif want == "citizen":
+            # A bearer token means nothing here: as anonymous (401 no token, 422 invalid body);
+            # another appeal's tracking token: 403.
+            ok = {403} if role == "citizen token as bearer" else {401, 422}
+            if status not in ok:
+                failures.append(f"{method} {path} as {role}: {status}, want one of {sorted(ok)}")
+        else:
+            ok = {s for s in want if isinstance(s, int)} | ({anonymous_status} if "as anonymous" in want else set())
+            if status not in ok:
+                failures.append(f"{method} {path} as {role}: {status}, want one of {sorted(ok, key=str)}")
 
     # The citizen's own token opens the tracking view; another appeal's token does not.
     own = requests.get(f"{BASE_URL}/api/appeals/v1/appeals/{mine.receipt['ticket']}",
@@ -217,7 +218,7 @@ def test_every_endpoint_refuses_every_caller_it_must_and_leaks_no_personal_data(
     leaks = personal_data_in_answers(answers, world["secret"], mine.address)
     events = personal_data_in_events(world["secret"], mine.receipt["id"])
     logs = personal_data_in_logs(world["secret"], mine.address)
-    record("authorisation matrix", {"endpoints": len(ops), "roles": len(tokens), "cells": cells,
+    record("authorisation matrix", {"endpoints": len(ops), "roles": len(tokens), "cells": len(cells),
                                     "failures": failures, "personal_data_in_answers": leaks,
                                     "personal_data_in_events": events, "personal_data_in_logs": logs})
     assert not failures, "\n".join(failures)
