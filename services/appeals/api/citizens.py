@@ -18,7 +18,7 @@ blp = Blueprint("appeals", __name__, url_prefix="/api/appeals/v1", description="
 
 @blp.route("/appeals")
 class Appeals(MethodView):
-    @blp.arguments(AppealSubmitSchema)
+    @blp.arguments(AppealSubmitSchema())  # an instance: a class would be built (with its nested ones) per request
     @blp.response(201, AppealReceiptSchema)
     @blp.alt_response(409, description="Idempotency-Key reused with another body")
     @blp.alt_response(429, description="Too many appeals from this address or email (Retry-After)")

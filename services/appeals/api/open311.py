@@ -20,6 +20,7 @@ from ..schemas import AppealSubmitSchema
 from .base import ctx, now, submit_limits
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+_SUBMIT_SCHEMA = AppealSubmitSchema()  # built once: building a schema costs more than loading with it
 FORMAT = "<any(json,xml):fmt>"
 ROOTS = {"discovery": "discovery", "services": "services", "definition": "service_definition",
          "requests": "service_requests", "errors": "errors"}
@@ -151,7 +152,7 @@ def _appeal_body(form) -> dict:
             "contract_id": form.get("attribute[contract_id]") or None,
             "applicant": {"name": name, "email": form.get("email") or "", "phone": form.get("phone") or None}}
     try:
-        return AppealSubmitSchema().load(body)
+        return _SUBMIT_SCHEMA.load(body)
     except ValidationError as error:
         raise Problem(400, errors=error.messages)
 

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from services.appeals import db
+from services.appeals.events import AppealSubmittedV1
 from tests.support.stack import sample_appeal
 
 from .conftest import add_institution, add_media
@@ -26,6 +27,7 @@ def test_an_appeal_is_committed_with_its_history_and_its_event(client, sessions,
                               .where(db.appeal_history.c.appeal_id == receipt["id"])) == 1
         event = session.scalar(select(db.outbox.c.payload).where(db.outbox.c.key == receipt["id"]))
     assert event["type"] == "kz.ashyq.appeals.appeal_submitted.v1"
+    assert AppealSubmittedV1().load(event["data"])  # the published contract, however intake builds it
     assert event["data"]["ticket"] == receipt["ticket"]
     assert event["data"]["tracking_url"] == receipt["tracking_url"]
     assert re.fullmatch(r"AKM-\d{4}-\d{6,}", receipt["ticket"])
