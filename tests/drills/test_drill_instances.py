@@ -30,7 +30,7 @@ PORTS = {"appeals": 8112, "media": 8113}
 DOOR_PORT = 8090
 DOOR = f"http://127.0.0.1:{DOOR_PORT}"
 EXTRA_WORKERS = 2
-SECONDS = float(os.environ.get("ASHYQ_DRILL_INSTANCES_SECONDS", "25"))
+SECONDS = float(os.environ.get("ASHYQ_DRILL_INSTANCES_SECONDS", "20"))
 CONCURRENCY = 6
 HERE = VAR / "drill-instances"
 
