@@ -2,21 +2,38 @@
 service database has — the transactional outbox and the processed-event ledger."""
 from __future__ import annotations
 
+import select as select_module
 from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import (BigInteger, Column, DateTime, Identity, Index, Integer, MetaData, String, Table, Text,
-                        create_engine, func, text)
+                        create_engine, event, func, text)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .events import encode_event  # noqa: F401  (re-exported for services' convenience)
 
 
-def make_engine(url: str, *, pool_size: int = 5) -> Engine:
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10, pool_recycle=1800,
-                         connect_args={"connect_timeout": 5})
+def make_engine(url: str, *, pool_size: int = 5, ping_by_socket: bool = False) -> Engine:
+    """`ping_by_socket`: on checkout, look at the idle connection's socket instead of a `select 1` round trip
+    (for hot paths). A pooled connection has nothing to read, so anything readable — the server's goodbye or
+    the end of the stream after a restart — means it is gone: the pool drops it and takes another."""
+    engine = create_engine(url, pool_pre_ping=not ping_by_socket, pool_size=pool_size, max_overflow=10,
+                           pool_recycle=1800, connect_args={"connect_timeout": 5})
+    if ping_by_socket:
+        event.listen(engine, "checkout", _drop_if_closed)
+    return engine
+
+
+def _drop_if_closed(dbapi_connection, connection_record, connection_proxy) -> None:
+    if dbapi_connection.closed:
+        raise DisconnectionError("this pooled connection is closed")
+    poller = select_module.poll()
+    poller.register(dbapi_connection.fileno(), select_module.POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
