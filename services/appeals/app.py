@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                                       description="Citizen appeals, their workflow and deadlines, answers, Open311")
     app.json = IsoJSONProvider(app)
     app.json.ensure_ascii = False
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, ping_by_socket=True)  # intake: no round trip per checkout
     redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     app.extensions["appeals"] = AppealsContext(
         settings=settings, engine=engine, sessions=make_session_factory(engine), redis=redis,
