@@ -32,8 +32,11 @@ def _phone(value: str) -> None:
                                "en": "not a valid phone number"})
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # below space, except tab and line breaks
+
+
 def _no_control_characters(value: str) -> None:
-    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+    if _CONTROL_CHARACTER.search(value):
         raise ValidationError({"kk": "Басқару таңбаларына рұқсат жоқ", "ru": "Управляющие символы недопустимы",
                                "en": "control characters are not allowed"})
 
