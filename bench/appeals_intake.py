@@ -1,10 +1,11 @@
 """Appeal intake through nginx vs a no-op endpoint on the same gunicorn config, in the same run.
 
-    var/venv/bin/python bench/appeals_intake.py [--levels 1,2,4,8,16,32] [--step-seconds 4] [--half-seconds 6]
+    var/venv/bin/python bench/appeals_intake.py [--levels 1,2,4,8,16,32] [--step-seconds 4] [--half-seconds 6] [--rounds 4]
 
-1. rising concurrency (closed loop): at each level, N clients POST for a few seconds, first to the
-   baseline `POST /api/appeals/v1/noop` (same app, chassis and gunicorn workers, no work), then to
-   `POST /api/appeals/v1/appeals` with a fresh Idempotency-Key and applicant email each time;
+1. rising concurrency (closed loop): at each level, N clients POST for a few seconds, in alternating slices
+   (--rounds) to the baseline `POST /api/appeals/v1/noop` (same app, chassis and gunicorn workers, no work)
+   and to `POST /api/appeals/v1/appeals` with a fresh Idempotency-Key and applicant email each time, so both
+   see the same moments of a shared, noisy machine;
 2. the peak rate of each, and their ratio (goal: intake >= 35 % of the no-op rate);
 3. half the intake peak, open loop (requests sent on a schedule, latency from the scheduled time so a
    slow answer is not hidden): p50/p99 (goal: p99 <= 100 ms).
@@ -68,9 +69,11 @@ def request_for(path: str, institution_id: str) -> tuple[bytes, dict]:
     return json.dumps(body, ensure_ascii=False).encode(), headers
 
 
-def closed_loop(path: str, institution_id: str, clients: int, seconds: float) -> dict:
-    latencies: list[float] = []
-    errors: list[int] = []
+def closed_loop(path: str, institution_id: str, clients: int, seconds: float,
+                latencies: list[float] | None = None, errors: list[int] | None = None) -> float:
+    """N clients for `seconds`; adds to `latencies` and `errors`, returns the time it took."""
+    latencies = [] if latencies is None else latencies
+    errors = [] if errors is None else errors
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
@@ -94,9 +97,20 @@ def closed_loop(path: str, institution_id: str, clients: int, seconds: float) ->
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - started
-    return {"clients": clients, "rate": round(len(latencies) / elapsed, 1), "errors": len(errors),
-            "error_statuses": sorted(set(errors)), **percentiles(latencies)}
+    return time.monotonic() - started
+
+
+def interleaved(institution_id: str, clients: int, seconds: float, rounds: int) -> tuple[dict, dict]:
+    """The no-op and intake in alternating slices, so both see the same moments of a noisy shared machine."""
+    measured = {path: ([], [], 0.0) for path in (NOOP, INTAKE)}
+    for _ in range(rounds):
+        for path in (NOOP, INTAKE):
+            latencies, errors, elapsed = measured[path]
+            elapsed += closed_loop(path, institution_id, clients, seconds / rounds, latencies, errors)
+            measured[path] = (latencies, errors, elapsed)
+    return tuple({"clients": clients, "rate": round(len(latencies) / elapsed, 1), "errors": len(errors),
+                  "error_statuses": sorted(set(errors)), **percentiles(latencies)}
+                 for latencies, errors, elapsed in (measured[NOOP], measured[INTAKE]))
 
 
 def open_loop(path: str, institution_id: str, rate: float, seconds: float, workers: int = 64) -> dict:
@@ -131,7 +145,7 @@ def open_loop(path: str, institution_id: str, rate: float, seconds: float, worke
         t.join()
     achieved = len(latencies) / max(time.perf_counter() - start, 1e-9)
     return {"target_rate": round(rate, 1), "achieved_rate": round(achieved, 1), "errors": len(errors),
-            **percentiles(latencies)}
+            "error_statuses": sorted(set(errors)), **percentiles(latencies)}
 
 
 def percentiles(values: list[float]) -> dict:
@@ -162,14 +176,14 @@ def main() -> None:
     parser.add_argument("--levels", default="1,2,4,8,16,32")
     parser.add_argument("--step-seconds", type=float, default=4.0)
     parser.add_argument("--half-seconds", type=float, default=6.0)
+    parser.add_argument("--rounds", type=int, default=4, help="alternating no-op/intake slices per level")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
     institution_id = bench_institution()
 
     steps = []
     for clients in levels:
-        noop = closed_loop(NOOP, institution_id, clients, args.step_seconds)
-        intake = closed_loop(INTAKE, institution_id, clients, args.step_seconds)
+        noop, intake = interleaved(institution_id, clients, args.step_seconds, args.rounds)
         steps.append({"clients": clients, "noop": noop, "intake": intake})
         print(f"clients={clients:>3}  noop {noop['rate']:>7.1f}/s p99 {noop.get('p99_ms')} ms   "
               f"intake {intake['rate']:>7.1f}/s p99 {intake.get('p99_ms')} ms  errors {intake['errors']}", flush=True)
@@ -190,7 +204,7 @@ def main() -> None:
     (RESULTS / "appeals_intake.json").write_text(json.dumps(result, indent=2))
     print(f"\npeak: intake {intake_peak}/s, no-op {noop_peak}/s, ratio {result['ratio_intake_to_noop']}")
     print(f"at half the intake peak ({half_intake['target_rate']}/s): p50 {half_intake.get('p50_ms')} ms, "
-          f"p99 {half_intake.get('p99_ms')} ms, errors {half_intake['errors']}")
+          f"p99 {half_intake.get('p99_ms')} ms, errors {half_intake['errors']} {half_intake['error_statuses']}")
     print(f"(no-op at half its peak: p50 {half_noop.get('p50_ms')} ms, p99 {half_noop.get('p99_ms')} ms)")
 
 
