@@ -26,7 +26,7 @@ def test_with_the_smtp_server_stopped_emails_wait_and_go_out_once_it_is_back(dri
     def retried_later():
         rows = drill.notifications(appeal_id=appeal["appeal_id"], recipient=citizen)
         return rows and rows[0].status == "pending" and rows[0].attempts >= 1 and rows[0]
-    waiting = wait_for(retried_later, what="a temporary failure with a retry scheduled")
+    waiting = wait_for(retried_later, timeout=60, what="a temporary failure with a retry scheduled")
     assert "SMTP unavailable" in waiting.last_error
     assert waiting.next_attempt_at is not None
     assert [a.outcome for a in drill.attempts(waiting.id)][0] == "temporary"
@@ -48,7 +48,7 @@ def test_a_refused_recipient_fails_for_good_with_a_dead_letter_and_a_retry_sends
     def failed():
         rows = drill.notifications(appeal_id=appeal["appeal_id"], recipient_kind="citizen")
         return rows and rows[0].status == "failed" and rows[0]
-    row = wait_for(failed, what="the refused email to fail")
+    row = wait_for(failed, timeout=60, what="the refused email to fail")
     assert [(a.outcome, a.smtp_code) for a in drill.attempts(row.id)] == [("permanent", 550)]
     engine = drill.engine()
     with engine.connect() as conn:
