@@ -38,7 +38,9 @@ class OutboxRelay:
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                with self.engine.connect() as lock_conn:
+                # Autocommit: the lock is the session's; an open transaction here would pin the database's
+                # xmin for as long as the relay runs, so vacuum could never clear the published outbox rows.
+                with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as lock_conn:
                     if not lock_conn.execute(text("select pg_try_advisory_lock(:id)"), {"id": self.lock_id}).scalar():
                         stop.wait(1.0)  # another relay of this service is the publisher
                         continue
