@@ -62,7 +62,10 @@ class ConsumerRunner:
             *self.topics, bootstrap_servers=self.bootstrap.split(","), group_id=self.group_id,
             client_id=f"{self.service}-{self.group_id}", enable_auto_commit=False,
             auto_offset_reset=self.auto_offset_reset, max_poll_records=100, session_timeout_ms=10_000,
-            heartbeat_interval_ms=3_000, reconnect_backoff_max_ms=2_000)
+            heartbeat_interval_ms=3_000, reconnect_backoff_max_ms=2_000,
+            # Also the group's rebalance timeout: after a broker restart the group waits at most this long
+            # for members to rejoin (Kafka's 5-minute default stalled every consumer for 5 minutes).
+            max_poll_interval_ms=30_000)
         try:
             while not stop.is_set():
                 batch = consumer.poll(timeout_ms=1000)  # returns as soon as records arrive; a long wait spares CPU

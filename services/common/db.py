@@ -20,8 +20,10 @@ def make_engine(url: str, *, pool_size: int = 5, ping_by_socket: bool = False) -
     """`ping_by_socket`: on checkout, look at the idle connection's socket instead of a `select 1` round trip
     (for hot paths). A pooled connection has nothing to read, so anything readable — the server's goodbye or
     the end of the stream after a restart — means it is gone: the pool drops it and takes another."""
+    # A short pool_timeout: while PostgreSQL restarts, a request waiting for a connection answers 503 within
+    # seconds instead of hanging for SQLAlchemy's default 30 s.
     engine = create_engine(url, pool_pre_ping=not ping_by_socket, pool_size=pool_size, max_overflow=10,
-                           pool_recycle=1800, connect_args={"connect_timeout": 5})
+                           pool_recycle=1800, pool_timeout=5, connect_args={"connect_timeout": 5})
     if ping_by_socket:
         event.listen(engine, "checkout", _drop_if_closed)
     return engine
