@@ -30,7 +30,9 @@ from .smtp import SmtpFailure, SmtpSender, bounce_address, build_message
 logger = logging.getLogger(__name__)
 
 n, a = db.notifications, db.delivery_attempts
-SENT_ALREADY = exists().where(a.c.notification_id == n.c.id, a.c.outcome == "sent")
+HANDED_OVER = "handed_over"  # recorded just before the final dot of DATA: the server may have it from then on
+SENT_ALREADY = exists().where(a.c.notification_id == n.c.id, a.c.outcome.in_(("sent", HANDED_OVER)))
+CONFIRMED = exists().where(a.c.notification_id == n.c.id, a.c.outcome == "sent")
 
 
 class DeliveryLoop:
@@ -80,23 +82,29 @@ class DeliveryLoop:
             if down is not None:  # the server is unreachable: the rest of the batch waits too
                 self._record_failure(session, row, down)
                 continue
+            handover: list[int] = []
             try:
-                self._send(row)
+                self._send(row, before_end=lambda: handover.append(self._mark_handed_over(marks, row)))
             except SmtpFailure as failure:
-                self._record_failure(session, row, failure)
+                self._record_failure(session, row, failure, handover[0] if handover else None)
                 down = failure if failure.code is None else None
                 continue
             self._mark_sent(marks, row)
             sent.append(row.id)
         return sent
 
-    def _send(self, row) -> None:
+    @staticmethod
+    def _mark_handed_over(marks: Connection, row) -> int:
+        return marks.execute(insert(a).values(notification_id=row.id, outcome=HANDED_OVER)
+                             .returning(a.c.id)).scalar_one()
+
+    def _send(self, row, before_end=None) -> None:
         if not is_plausible_address(row.recipient):
             raise SmtpFailure(f"invalid address {row.recipient!r}", 553)
         self.sender.send(build_message(
             sender=self.mail_from, recipient=row.recipient, subject=row.subject, text=row.body_text,
             html=row.body_html, message_id=row.id, thread_id=row.thread_id),
-            envelope_from=bounce_address(self.mail_from, row.thread_id))
+            envelope_from=bounce_address(self.mail_from, row.thread_id), before_end=before_end)
 
     def _mark_sent(self, marks: Connection, row) -> None:
         """The attempt and the sent event in one autocommitted statement: durable before the next send."""
@@ -114,16 +122,26 @@ class DeliveryLoop:
             return
         self._repaired_at = time.monotonic()
         with transaction(self.sessions) as session:
+            # Handed over by a sender that died before the server's reply: count them sent, with their event.
+            # FOR NO KEY UPDATE, as above: the marks connection's attempt rows reference these rows.
+            orphans = session.execute(select(n).where(n.c.status == "pending", SENT_ALREADY, ~CONFIRMED)
+                                      .with_for_update(skip_locked=True, key_share=True)).all()
+            with self.marks.connect() as marks:
+                for row in orphans:
+                    self._mark_sent(marks, row)
             session.execute(update(n).where(n.c.status == "pending", SENT_ALREADY).values(
                 status="sent", sent_at=datetime.now(timezone.utc), attempts=n.c.attempts + 1, last_error=None))
 
-    def _record_failure(self, session: Session, row, failure: SmtpFailure) -> None:
+    def _record_failure(self, session: Session, row, failure: SmtpFailure, handover_id: int | None = None) -> None:
         attempts = row.attempts + 1
         error = str(failure)[:1000]
         permanent = is_permanent_smtp_code(failure.code)
         retry_at = None if permanent else next_attempt_at(datetime.now(timezone.utc), attempts)
-        session.execute(a.insert().values(notification_id=row.id, outcome="permanent" if permanent else "temporary",
-                                          smtp_code=failure.code, error=error))
+        outcome = {"outcome": "permanent" if permanent else "temporary", "smtp_code": failure.code, "error": error}
+        if handover_id is None:
+            session.execute(a.insert().values(notification_id=row.id, **outcome))
+        else:  # the server answered the final dot with a refusal: the hand-over becomes that failure
+            session.execute(update(a).where(a.c.id == handover_id).values(**outcome))
         if retry_at is not None:
             session.execute(update(n).where(n.c.id == row.id).values(
                 attempts=attempts, next_attempt_at=retry_at, last_error=error))

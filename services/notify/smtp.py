@@ -8,6 +8,7 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formatdate
+from typing import Callable
 
 MESSAGE_DOMAIN = "ashyq.kz"
 
@@ -43,21 +44,66 @@ def build_message(*, sender: str, recipient: str, subject: str, text: str, html:
     return message
 
 
+class _HandsOver:
+    """DATA in two steps: the content, then `before_end()`, then the final dot. The server may accept the
+    email the instant the dot arrives, so the caller records the hand-over just before it: a process
+    killed after that record counts the email as sent, one killed before it sends it again."""
+    before_end = None
+
+    def data(self, msg):
+        if self.before_end is None:
+            return super().data(msg)
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        content = smtplib._quote_periods(msg if isinstance(msg, bytes) else smtplib._fix_eols(msg).encode("ascii"))
+        if content[-2:] != smtplib.bCRLF:
+            content += smtplib.bCRLF
+        self.send(content)
+        self.before_end()
+        self.send(b"." + smtplib.bCRLF)
+        return self.getreply()
+
+
+class _SMTP(_HandsOver, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_HandsOver, smtplib.SMTP_SSL):
+    pass
+
+
 class SmtpSender:
     def __init__(self, *, host: str, port: int, tls: str, user: str, password: str, timeout: float):
         self.host, self.port, self.tls = host, port, tls
         self.user, self.password, self.timeout = user, password, timeout
         self._conn: smtplib.SMTP | None = None
 
-    def send(self, message: Message, envelope_from: str | None = None) -> None:
-        """Send one email; a reused connection the server has dropped meanwhile is replaced once."""
+    def send(self, message: Message, envelope_from: str | None = None,
+             before_end: Callable[[], None] | None = None) -> None:
+        """Send one email; a reused connection the server has dropped meanwhile is replaced once.
+        `before_end` runs after the content and before the final dot (see _HandsOver)."""
         reused = self._conn is not None
+        handed_over = []
+
+        def hand_over() -> None:
+            try:
+                if before_end is not None:
+                    before_end()
+            except Exception:
+                self._abandon()  # no dot will follow: the server drops the half-sent email
+                raise
+            handed_over.append(True)
+
         try:
             try:
-                self._connection().send_message(message, from_addr=envelope_from)
+                self._send_once(message, envelope_from, hand_over)
             except (smtplib.SMTPServerDisconnected, ConnectionError) if reused else ():
+                if handed_over:
+                    raise  # the server may have it: never send it again from here
                 self.close()  # nothing was accepted on a dead connection: safe to send again
-                self._connection().send_message(message, from_addr=envelope_from)
+                self._send_once(message, envelope_from, hand_over)
         except smtplib.SMTPAuthenticationError as exc:
             self.close()  # our misconfiguration, not the recipient's: temporary, emails wait for the fix
             raise SmtpFailure(f"SMTP authentication failed: {exc.smtp_code} {exc.smtp_error!r}", None) from exc
@@ -72,13 +118,26 @@ class SmtpSender:
             self.close()
             raise SmtpFailure(f"SMTP unavailable: {type(exc).__name__}: {exc}", None) from exc
 
+    def _send_once(self, message: Message, envelope_from: str | None, hand_over: Callable[[], None]) -> None:
+        conn = self._connection()
+        conn.before_end = hand_over
+        try:
+            conn.send_message(message, from_addr=envelope_from)
+        finally:
+            conn.before_end = None
+
+    def _abandon(self) -> None:
+        if self._conn is not None:
+            self._conn.close()  # the socket only: no QUIT in the middle of DATA
+            self._conn = None
+
     def _connection(self) -> smtplib.SMTP:
         if self._conn is not None:
             return self._conn
         if self.tls == "ssl":
-            conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
+            conn = _SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
         else:
-            conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            conn = _SMTP(self.host, self.port, timeout=self.timeout)
             if self.tls == "starttls":
                 conn.starttls(context=ssl.create_default_context())
         if self.user:

@@ -106,7 +106,9 @@ def test_appeals_are_counted_once_per_event_and_other_appeal_events_are_ignored(
     publish(APPEALS, submitted["data"]["appeal_id"], submitted)
     publish(APPEALS, submitted["data"]["appeal_id"], submitted)   # redelivered: counted once
     answered = make_event(type="kz.ashyq.appeals.appeal_answered.v1", source="/ashyq/appeals", subject="x",
-                          data={"appeal_id": submitted["data"]["appeal_id"], "institution_id": inst["id"]})
+                          data={"appeal_id": submitted["data"]["appeal_id"], "ticket": submitted["data"]["ticket"],
+                                "institution_id": inst["id"], "answer_text": "Жөндеу жұмыстары аяқталды.",
+                                "media_ids": [], "answered_at": "2026-11-26T10:00:00+05:00"})
     publish(APPEALS, submitted["data"]["appeal_id"], answered)
     second = appeal_submitted(inst["id"])
     publish(APPEALS, second["data"]["appeal_id"], second)
