@@ -113,7 +113,7 @@ def test_appeals_are_counted_once_per_event_and_other_appeal_events_are_ignored(
     second = appeal_submitted(inst["id"])
     publish(APPEALS, second["data"]["appeal_id"], second)
     wait_for(lambda: client.get(f"{API}/institutions/{inst['id']}").get_json()["appeal_count"] == 2,
-             timeout=30, what="appeal_count 2")
+             timeout=90, what="appeal_count 2")
     feature = next(f for f in client.get(f"{API}/map.geojson").get_json()["features"] if f["id"] == inst["id"])
     assert feature["properties"]["appeal_count"] == 2
 
