@@ -108,7 +108,23 @@ def _install_request_hooks(app: Flask) -> None:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         response.headers.setdefault("Content-Language", g.get("lang", i18n.DEFAULT_LANGUAGE))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        _drain_unread_body(app)
         return response
+
+
+def _drain_unread_body(app: Flask) -> None:
+    """Read what is left of a small body the view did not need (an early 401, a route without a body).
+    Left in the socket, those bytes would be taken for the next request on nginx's kept-alive
+    connection, and that request would fail."""
+    length = request.content_length
+    if not length or length > (app.config.get("MAX_CONTENT_LENGTH") or 0):
+        return
+    try:
+        stream = request.stream
+        while stream.read(65536):
+            pass
+    except Exception:  # a client gone mid-body: nothing to keep alive anyway
+        pass
 
 
 def _install_error_handlers(app: Flask) -> None:
