@@ -1,4 +1,5 @@
-"""With the broker down, intake keeps answering 201; once it is back, every held event reaches notify once."""
+"""With the broker down, intake keeps answering 201; once it is back, every held event reaches notify once.
+(The Foundation's outbox test; among the drills because it stops the shared broker.)"""
 import requests
 
 from services.common.topics import BUDGET_INSTITUTIONS
