@@ -3,9 +3,10 @@
 Several senders (threads, and notify instances) run side by side. A sender claims a batch of due rows
 with FOR NO KEY UPDATE SKIP LOCKED and keeps them locked while it sends them, so no two senders send
 the same email. The moment the SMTP server accepts an email, its "sent" attempt and its
-notification-sent event are committed on a separate connection (one statement): a sender killed
-mid-batch loses at most the one email it was sending (sent again, with the same Message-ID), and the
-rows its batch had not reached go back to the queue. Failed sends are rescheduled in the row itself
+notification-sent event are committed on a separate connection (one statement); the instant before,
+the final dot of DATA, is bridged by a "handed over" record (see handover.py). A sender killed
+mid-batch sends at most the one email it was sending again (with the same Message-ID) and loses none;
+the rows its batch had not reached go back to the queue. Failed sends are rescheduled in the row itself
 (a persisted backoff), never by sleeping in a consumer.
 """
 from __future__ import annotations
@@ -25,12 +26,12 @@ from services.common.db import transaction
 from . import db, events, usecases
 from .domain.delivery import is_permanent_smtp_code, next_attempt_at
 from .domain.emails import is_plausible_address
+from .handover import HANDED_OVER, HandOver
 from .smtp import SmtpFailure, SmtpSender, bounce_address, build_message
 
 logger = logging.getLogger(__name__)
 
 n, a = db.notifications, db.delivery_attempts
-HANDED_OVER = "handed_over"  # recorded just before the final dot of DATA: the server may have it from then on
 SENT_ALREADY = exists().where(a.c.notification_id == n.c.id, a.c.outcome.in_(("sent", HANDED_OVER)))
 CONFIRMED = exists().where(a.c.notification_id == n.c.id, a.c.outcome == "sent")
 
@@ -82,29 +83,26 @@ class DeliveryLoop:
             if down is not None:  # the server is unreachable: the rest of the batch waits too
                 self._record_failure(session, row, down)
                 continue
-            handover: list[int] = []
+            handover = HandOver(marks, row.id)
             try:
-                self._send(row, before_end=lambda: handover.append(self._mark_handed_over(marks, row)))
+                self._send(row, handover)
             except SmtpFailure as failure:
-                self._record_failure(session, row, failure, handover[0] if handover else None)
+                self._record_failure(session, row, failure, handover.recorded_id())
                 down = failure if failure.code is None else None
                 continue
+            handover.recorded_id()  # its result read: the connection is free for the "sent" mark
             self._mark_sent(marks, row)
             sent.append(row.id)
         return sent
 
-    @staticmethod
-    def _mark_handed_over(marks: Connection, row) -> int:
-        return marks.execute(insert(a).values(notification_id=row.id, outcome=HANDED_OVER)
-                             .returning(a.c.id)).scalar_one()
-
-    def _send(self, row, before_end=None) -> None:
+    def _send(self, row, handover: HandOver) -> None:
         if not is_plausible_address(row.recipient):
             raise SmtpFailure(f"invalid address {row.recipient!r}", 553)
         self.sender.send(build_message(
             sender=self.mail_from, recipient=row.recipient, subject=row.subject, text=row.body_text,
             html=row.body_html, message_id=row.id, thread_id=row.thread_id),
-            envelope_from=bounce_address(self.mail_from, row.thread_id), before_end=before_end)
+            envelope_from=bounce_address(self.mail_from, row.thread_id),
+            before_end=handover.check_alive, after_end=handover.write)
 
     def _mark_sent(self, marks: Connection, row) -> None:
         """The attempt and the sent event in one autocommitted statement: durable before the next send."""

@@ -45,13 +45,12 @@ def build_message(*, sender: str, recipient: str, subject: str, text: str, html:
 
 
 class _HandsOver:
-    """DATA in two steps: the content, then `before_end()`, then the final dot. The server may accept the
-    email the instant the dot arrives, so the caller records the hand-over just before it: a process
-    killed after that record counts the email as sent, one killed before it sends it again."""
-    before_end = None
+    """DATA in two steps: the content, then the final dot through `hand_over(send_end)`, so the caller
+    can act around the instant the server may accept the email (see services.notify.handover)."""
+    hand_over = None
 
     def data(self, msg):
-        if self.before_end is None:
+        if self.hand_over is None:
             return super().data(msg)
         self.putcmd("data")
         code, reply = self.getreply()
@@ -61,8 +60,7 @@ class _HandsOver:
         if content[-2:] != smtplib.bCRLF:
             content += smtplib.bCRLF
         self.send(content)
-        self.before_end()
-        self.send(b"." + smtplib.bCRLF)
+        self.hand_over(lambda: self.send(b"." + smtplib.bCRLF))
         return self.getreply()
 
 
@@ -81,13 +79,14 @@ class SmtpSender:
         self._conn: smtplib.SMTP | None = None
 
     def send(self, message: Message, envelope_from: str | None = None,
-             before_end: Callable[[], None] | None = None) -> None:
+             before_end: Callable[[], None] | None = None, after_end: Callable[[], None] | None = None) -> None:
         """Send one email; a reused connection the server has dropped meanwhile is replaced once.
-        `before_end` runs after the content and before the final dot (see _HandsOver)."""
+        `before_end` runs before the final dot and may refuse it (raise); `after_end` runs right after
+        the dot, before the server's reply is read (see services.notify.handover)."""
         reused = self._conn is not None
         handed_over = []
 
-        def hand_over() -> None:
+        def hand_over(send_end: Callable[[], None]) -> None:
             try:
                 if before_end is not None:
                     before_end()
@@ -95,6 +94,13 @@ class SmtpSender:
                 self._abandon()  # no dot will follow: the server drops the half-sent email
                 raise
             handed_over.append(True)
+            send_end()
+            if after_end is not None:
+                try:
+                    after_end()
+                except Exception:
+                    self._abandon()  # the reply stays unread: this conversation is over
+                    raise
 
         try:
             try:
@@ -120,11 +126,11 @@ class SmtpSender:
 
     def _send_once(self, message: Message, envelope_from: str | None, hand_over: Callable[[], None]) -> None:
         conn = self._connection()
-        conn.before_end = hand_over
+        conn.hand_over = hand_over
         try:
             conn.send_message(message, from_addr=envelope_from)
         finally:
-            conn.before_end = None
+            conn.hand_over = None
 
     def _abandon(self) -> None:
         if self._conn is not None:

@@ -84,6 +84,27 @@ def emails_right(school: list[tuple[str, float]], citizen: list[tuple[str, float
             and len(set(subjects)) == len(subjects))
 
 
+def what_is_missing(c: Citizen) -> dict:
+    """For the report: which of the three outcomes an undelivered appeal lacks."""
+    return {"ticket": c.receipt["ticket"], "delivered_state": delivered_at(c) is not None,
+            "institution_emails": len(emails(c.institution["contact_emails"][0])),
+            "citizen_emails": [subject for subject, _ in emails(c.email)], "notify": notify_rows(c.receipt["id"])}
+
+
+def notify_rows(appeal_id: str) -> list[str]:
+    """Notify's own account of the appeal's emails: template, status and every attempt's outcome."""
+    engine = create_engine(sql_url("notify"))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "select n.template, n.status, string_agg(a.outcome, ',' order by a.id) from notifications n "
+                "left join delivery_attempts a on a.notification_id = n.id where n.appeal_id = :id "
+                "group by n.id, n.template, n.status"), {"id": appeal_id}).all()
+    finally:
+        engine.dispose()
+    return [f"{template} {status} [{attempts or ''}]" for template, status, attempts in rows]
+
+
 def reconcile(citizens: list[Citizen], *, catch_up_timeout: float, since: float) -> dict:
     """Wait (bounded) until every accepted appeal is delivered with its two emails, then count everything."""
     accepted = [c for c in citizens if c.outcome == "accepted"]
@@ -116,6 +137,7 @@ def reconcile(citizens: list[Citizen], *, catch_up_timeout: float, since: float)
     lost = [c.email for c in accepted if rows[c.email] == 0]
     duplicated = [c.email for c in citizens if rows[c.email] > 1]
     undelivered = [c.receipt["ticket"] for c in accepted if c.index not in done]
+    why_undelivered = [what_is_missing(c) for c in accepted if c.index not in done][:10]
     extra_emails = [c.receipt["ticket"] for c in accepted if c.index in done
                     and not emails_right(done[c.index]["school_emails"], done[c.index]["citizen_emails"])]
     ghosts = [c.email for c in citizens if c.outcome != "accepted" and rows[c.email] > 0]
@@ -137,7 +159,7 @@ def reconcile(citizens: list[Citizen], *, catch_up_timeout: float, since: float)
         "unclear_failure_count": len(unclear),
         "lost": len(lost), "lost_examples": lost[:10],
         "duplicated": len(duplicated), "duplicated_examples": duplicated[:10],
-        "undelivered": len(undelivered), "undelivered_examples": undelivered[:10],
+        "undelivered": len(undelivered), "undelivered_examples": why_undelivered,
         "wrong_email_count": len(extra_emails), "wrong_email_examples": extra_emails[:10],
         "accepted_elsewhere_but_told_failed": len(ghosts),
         "half_written": half_written(since),

@@ -52,6 +52,10 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if server.transport is None:
+            # aiosmtpd ends DATA when the connection is lost as if the final dot had come; a real server
+            # (Mailpit, Postfix) discards a message whose dot never came, and so does this sink.
+            return "451 connection lost during DATA"
         message = message_from_bytes(envelope.content)
         with self._lock:
             for rcpt in envelope.rcpt_tos:

@@ -87,8 +87,8 @@ def test_a_worker_killed_mid_batch_and_restarted_sends_every_email(drill):
     received = drill.sink.to_any(citizens) + drill.sink.to(school["contact_emails"][0])
     copies = collections.Counter(m.message_id for m in received)
     assert len(copies) == 120
-    # The hand-over is recorded before the final dot of DATA, so an email the server may have accepted
-    # when the worker died is counted as sent, never sent again.
+    # The hand-over is recorded in the same instant as the final dot of DATA, so an email the server may
+    # have accepted when the worker died is counted as sent, never sent again (see notify/handover.py).
     duplicates = sum(n - 1 for n in copies.values())
     assert duplicates == 0, copies.most_common(5)
 
