@@ -28,10 +28,12 @@ class RenderedEmail:
 class Renderer:
     def __init__(self, public_url: str):
         self.public_url = public_url
+        # auto_reload off: templates ship with the code, and a stat() per template per email counts at
+        # hundreds of emails a second.
         self.text_env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                                    autoescape=False, keep_trailing_newline=True)
+                                    autoescape=False, keep_trailing_newline=True, auto_reload=False)
         self.html_env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                                    autoescape=select_autoescape(["html"]))
+                                    autoescape=select_autoescape(["html"]), auto_reload=False)
 
     def render(self, template: str, lang: str, **context) -> RenderedEmail:
         context = {**context, "lang": lang, "public_url": self.public_url, "categories": CATEGORIES}
