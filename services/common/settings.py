@@ -64,7 +64,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ASHYQ_MEDIA_MAX_VIDEO_SECONDS": ("600", "longest video accepted"),
     "ASHYQ_MEDIA_PRESIGN_TTL_SECONDS": ("3600", "life of a presigned upload URL; unfinished uploads expire after it"),
     "ASHYQ_MEDIA_UPLOADS_PER_HOUR": ("120", "anonymous uploads per client address per hour"),
-    "ASHYQ_MEDIA_CLEANUP_SECONDS": ("30", "how often the media worker expires unfinished uploads"),
+    "ASHYQ_MEDIA_CLEANUP_SECONDS": ("30", "how often the media worker expires unfinished uploads and sweeps a page of orphaned originals"),
     "ASHYQ_APPEALS_LIMIT_PER_IP": ("6000/60", "appeal submission requests per client IP: count/window seconds (429 beyond)"),
     "ASHYQ_APPEALS_LIMIT_PER_EMAIL": ("10/3600", "appeals accepted per applicant email: count/window seconds"),
     "ASHYQ_OUTBOX_POLL_SECONDS": ("0.05", "how often an idle outbox relay looks for new rows"),

@@ -7,7 +7,8 @@ No bucket has an anonymous policy.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+import itertools
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -73,6 +74,11 @@ class Storage:
 
     def copy(self, bucket: str, key: str, source_bucket: str, source_key: str) -> None:
         self.client.copy_object(bucket, key, CopySource(source_bucket, source_key))
+
+    def page(self, bucket: str, *, start_after: str, limit: int) -> list[tuple[str, datetime]]:
+        """Up to `limit` (key, last modified) in key order after `start_after`."""
+        objects = self.client.list_objects(bucket, recursive=True, start_after=start_after or None)
+        return [(o.object_name, o.last_modified) for o in itertools.islice(objects, limit)]
 
     def remove(self, bucket: str, key: str) -> None:
         self.client.remove_object(bucket, key)  # removing a missing object is not an error in S3

@@ -36,6 +36,7 @@ from .upload_stream import TeeReader, TooLarge, read_head
 logger = logging.getLogger(__name__)
 CONSUMER = "media"
 STUCK_AFTER = timedelta(minutes=15)  # a check running longer than this died with its process
+ORPHAN_AFTER = timedelta(hours=1)  # far longer than any upload request: a row still coming is never swept
 PRESIGN_GRACE = timedelta(minutes=15)
 MAX_FAILURES = 3                     # renders failing for a reason other than an outage: then rejected
 MULTIPART_OVERHEAD = 64 * 1024       # boundary and part headers around the file in a multipart body
@@ -453,6 +454,26 @@ def clean_up(ctx: MediaContext, *, batch: int = 50) -> int:
     for media_id in expired:
         handled += _attempt(_expire, ctx, media_id)
     return handled
+
+
+def sweep_orphaned_originals(ctx: MediaContext, *, after: str = "", batch: int = 200,
+                             older_than: timedelta = ORPHAN_AFTER) -> tuple[str, int]:
+    """An upload killed between MinIO and the database leaves an original no row points at: nobody can
+    ever see it, yet it holds a citizen's unstripped photo (GPS included). Each call checks one page of the
+    originals bucket after `after`; returns where the next call goes on ("" once the walk is through) and
+    how many it removed."""
+    page = ctx.storage.page(ORIGINALS, start_after=after, limit=batch)
+    if not page:
+        return "", 0
+    cutoff = now() - older_than
+    old = {key for key, modified in page if modified < cutoff}
+    with ctx.sessions() as session:
+        known = set(session.scalars(select(db.media.c.id).where(db.media.c.id.in_(old)))) if old else set()
+    orphans = sorted(old - known)
+    for key in orphans:
+        ctx.storage.remove(ORIGINALS, key)
+        logger.warning("removed original %s: no media row points at it (an upload died before its row)", key)
+    return page[-1][0], len(orphans)
 
 
 def _attempt(action, ctx: MediaContext, media_id: str, *args) -> int:

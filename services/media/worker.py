@@ -23,9 +23,11 @@ RENDER_NICENESS = 10
 
 def cleanup_loop(ctx: MediaContext, interval: float):
     def run(stop: threading.Event) -> None:
+        swept_up_to = ""  # the orphan sweep walks the originals bucket a page per round
         while not stop.wait(interval):
             try:
                 usecases.clean_up(ctx)
+                swept_up_to, _ = usecases.sweep_orphaned_originals(ctx, after=swept_up_to)
             except Exception as exc:  # MinIO or the database away: try again next round
                 logger.warning("cleanup paused: %s: %s", type(exc).__name__, exc)
     return run
