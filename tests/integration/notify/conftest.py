@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 from sqlalchemy import create_engine, select, text
 
 from services.common.events import make_event
@@ -52,10 +53,8 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if server.transport is None:
-            # aiosmtpd ends DATA when the connection is lost as if the final dot had come; a real server
-            # (Mailpit, Postfix) discards a message whose dot never came, and so does this sink.
-            return "451 connection lost during DATA"
+        if not getattr(session, "dot_seen", True):
+            return "451 connection lost during DATA"  # see DotAwareSMTP
         message = message_from_bytes(envelope.content)
         with self._lock:
             for rcpt in envelope.rcpt_tos:
@@ -65,7 +64,7 @@ class SmtpSink:
         return "250 Message accepted"
 
     def start(self) -> None:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller = SinkController(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
 
     def stop(self) -> None:
@@ -80,6 +79,33 @@ class SmtpSink:
     def to_any(self, addresses: set[str]) -> list[Received]:
         with self._lock:
             return [m for m in self.messages if m.recipient in addresses]
+
+
+class DotAwareSMTP(SMTP):
+    """aiosmtpd ends DATA when the connection is lost as if the final dot had come (its read loop stops
+    when the transport goes); a real server (Mailpit, Postfix) discards a message whose dot never came.
+    This notes whether the dot line arrived, so the sink can do the same."""
+
+    async def smtp_DATA(self, arg: str) -> None:
+        if self.session is not None:
+            self.session.dot_seen = False
+        reader, read_line = self._reader, self._reader.readuntil
+
+        async def readuntil(separator=b"\n"):
+            line = await read_line(separator)
+            if line == b".\r\n" and self.session is not None:
+                self.session.dot_seen = True
+            return line
+        reader.readuntil = readuntil
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            del reader.readuntil
+
+
+class SinkController(Controller):
+    def factory(self):
+        return DotAwareSMTP(self.handler, **self.SMTP_kwargs)
 
 
 def free_port() -> int:

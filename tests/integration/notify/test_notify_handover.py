@@ -70,8 +70,8 @@ def test_a_sender_killed_after_the_dot_and_its_record_never_sends_the_email_twic
     dying = new_loop(drill)
     with pytest.raises(Killed):
         dying.send_batch()
-    die(dying)
     wait_for(lambda: copies(drill, email), what="the server to have the email")
+    die(dying)
     monkeypatch.setattr(HandOver, "write", write)
 
     new_loop(drill).send_batch()  # the restarted worker's first batch repairs the marks
@@ -86,6 +86,7 @@ def test_a_sender_killed_between_the_dot_and_its_record_sends_the_email_again_ne
     dying = new_loop(drill)
     with pytest.raises(Killed):
         dying.send_batch()
+    wait_for(lambda: copies(drill, email), what="the server to have the email")
     die(dying)
     monkeypatch.undo()
 

@@ -4,12 +4,11 @@ import socket
 import uuid
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from services.notify.smtp import SmtpFailure, SmtpSender, build_message
 
-from .conftest import SmtpSink, free_port
+from .conftest import SinkController, SmtpSink, free_port
 
 
 def connections(sink: SmtpSink) -> int:
@@ -24,7 +23,7 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 @pytest.fixture
 def server():
     sink = SmtpSink(free_port())
-    sink._controller = Controller(sink, hostname="127.0.0.1", port=sink.port, authenticator=authenticator,
+    sink._controller = SinkController(sink, hostname="127.0.0.1", port=sink.port, authenticator=authenticator,
                                   auth_require_tls=False)
     sink._controller.start()
     yield sink
