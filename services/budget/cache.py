@@ -4,8 +4,13 @@ Each representation (plain, and gzip compressed once when cached) is stored as `
 under its key, and its ETag alone under `<key>:etag`. A process keeps the bodies it served lately: a hit
 costs no database query, no serialisation, no transfer of a large body, and at most one tiny Redis GET a
 second per key (is my copy still current?). So another process may serve a replaced answer for up to
-`local_seconds` after an import; clients may anyway keep it for Cache-Control's max-age. Keys carry what they depend on, so an import deletes exactly the years and
-institutions it changed.
+`local_seconds` after an import; clients may anyway keep it for Cache-Control's max-age.
+
+Keys carry generations: one per institution (its detail and budget breakdowns), one for all maps and one
+for the maps of each year. A change bumps the generation after its commit, so every later request builds
+afresh under a new key. A request that read the database before the change may still store its (old)
+answer, but under the old generation nobody asks for any more: deleting keys instead would let such a late
+write bring the old answer back for the whole TTL. Stats (changed only by imports) are still deleted by year.
 """
 from __future__ import annotations
 
@@ -15,11 +20,12 @@ import threading
 import time
 from collections import OrderedDict
 
-from redis import Redis
+from redis import Redis, RedisError
 
 from services.common import metrics
 
 PREFIX = "budget:cache"
+MAPS = "maps"  # every map's generation; "maps:<year>" one year's (institution generations: their id)
 
 
 def etag_of(body: bytes) -> str:
@@ -35,27 +41,41 @@ class Cache:
         self.local_seconds = local_seconds
         self._local: OrderedDict[str, list] = OrderedDict()   # key -> [etag, body, checked_at]
         self._local_size = 0
+        self._generations: dict[str, tuple[int, float]] = {}
         self._lock = threading.Lock()
 
     @classmethod
     def from_url(cls, url: str, ttl_seconds: int = 300) -> "Cache":
         return cls(Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2), ttl_seconds)
 
-    @staticmethod
-    def map_key(year: int, kind: str | None, district: str | None) -> str:
-        return f"{PREFIX}:map:{year}:{kind or '*'}:{district or '*'}"
+    def map_key(self, year: int, kind: str | None, district: str | None) -> str:
+        generations = f"g{self._generation(MAPS)}.{self._generation(f'{MAPS}:{year}')}"
+        return f"{PREFIX}:map:{generations}:{year}:{kind or '*'}:{district or '*'}"
 
     @staticmethod
     def stats_key(group_by: str, year: int | None, kind: str | None) -> str:
         return f"{PREFIX}:stats:{year or 'all'}:{group_by}:{kind or '*'}"
 
-    @staticmethod
-    def detail_key(institution_id: str, lang: str) -> str:
-        return f"{PREFIX}:detail:{institution_id}:{lang}"
+    def detail_key(self, institution_id: str, lang: str) -> str:
+        return f"{PREFIX}:detail:{institution_id}:g{self._generation(institution_id)}:{lang}"
 
-    @staticmethod
-    def budget_key(institution_id: str, year: int, lang: str) -> str:
-        return f"{PREFIX}:budget:{institution_id}:{year}:{lang}"
+    def budget_key(self, institution_id: str, year: int, lang: str) -> str:
+        return f"{PREFIX}:budget:{institution_id}:g{self._generation(institution_id)}:{year}:{lang}"
+
+    def _generation(self, name: str) -> int:
+        """The current generation of `name` (kept in the process for `local_seconds`); 0 without Redis."""
+        now = time.monotonic()
+        with self._lock:
+            known = self._generations.get(name)
+            if known is not None and now - known[1] < self.local_seconds:
+                return known[0]
+        try:
+            value = int(self.redis.get(f"{PREFIX}:gen:{name}") or 0)
+        except RedisError:
+            return 0  # the cache is down anyway: get and put fail too
+        with self._lock:
+            self._generations[name] = (value, now)
+        return value
 
     def get(self, key: str, gzipped: bool = False) -> tuple[str, bytes] | None:
         """(etag, body) of the plain or the gzipped representation, or None; counted as a hit or a miss."""
@@ -111,24 +131,20 @@ class Cache:
                 self._local_size -= len(dropped)
 
     def invalidate(self, *, years: set[int] = frozenset(), institution_ids: list[str] = (),
-                   all_maps: bool = False) -> int:
-        """Drop the maps and stats of `years` (stats without a year too) and everything of `institution_ids`.
-        Deleting the `:etag` keys is what makes every process's local copy stale."""
-        patterns = [f"{PREFIX}:map:*"] if all_maps else [f"{PREFIX}:map:{y}:*" for y in years]
-        if years:
-            patterns += [f"{PREFIX}:stats:{y}:*" for y in years] + [f"{PREFIX}:stats:all:*"]
+                   all_maps: bool = False) -> None:
+        """Start new generations of `institution_ids`, of every map (`all_maps`) or of the maps of `years`;
+        drop the stats of `years` (stats without a year too). Call it after the change is committed."""
         with self._lock:  # this process forgets at once; others within local_seconds
             self._local.clear()
             self._local_size = 0
-        keys = [k for pattern in patterns for k in self.redis.scan_iter(match=pattern, count=1000)]
-        ids = set(institution_ids)
-        for iid in ids:
-            keys += [f"{PREFIX}:detail:{iid}:{lang}{suffix}" for lang in ("kk", "ru", "en")
-                     for suffix in ("", ":etag", ":gz", ":gz:etag")]
-        if ids:  # one pass over the breakdown keys rather than one scan per institution
-            keys += [k for k in self.redis.scan_iter(match=f"{PREFIX}:budget:*", count=1000)
-                     if k.decode().split(":")[3] in ids]
-        deleted = 0
-        for start in range(0, len(keys), 500):
-            deleted += self.redis.delete(*keys[start:start + 500])
-        return deleted
+            self._generations.clear()
+        with self.redis.pipeline(transaction=False) as pipe:
+            names = sorted(set(institution_ids)) + ([MAPS] if all_maps else []) + [f"{MAPS}:{y}" for y in years]
+            for name in names:
+                pipe.incr(f"{PREFIX}:gen:{name}")
+            pipe.execute()
+        if years:  # imports only: a scan is fine
+            patterns = [f"{PREFIX}:stats:{y}:*" for y in years] + [f"{PREFIX}:stats:all:*"]
+            keys = [k for pattern in patterns for k in self.redis.scan_iter(match=pattern, count=1000)]
+            for start in range(0, len(keys), 500):
+                self.redis.delete(*keys[start:start + 500])
