@@ -21,9 +21,14 @@ import select
 from psycopg import OperationalError, pq
 from sqlalchemy.engine import Connection
 
-RECORD = (b"insert into delivery_attempts (notification_id, outcome) values ($1, 'handed_over') "
-          b"returning id")
 HANDED_OVER = "handed_over"
+RECORD = f"insert into delivery_attempts (notification_id, outcome) values ($1, '{HANDED_OVER}') returning id".encode()
+
+
+def _ready(fd: int, events: int, timeout: float) -> bool:
+    poller = select.poll()
+    poller.register(fd, events)
+    return bool(poller.poll(timeout * 1000))
 
 
 class HandOver:
@@ -36,7 +41,7 @@ class HandOver:
         """Before the dot: raises if the marks connection is gone (then no dot is sent). An idle connection
         has nothing to read; anything readable is the server's goodbye (or, rarely, a notice: then the
         email merely waits for the next batch, whose pool check reads it)."""
-        if (select.select([self.pg.socket], [], [], 0)[0] or self.pg.status != pq.ConnStatus.OK
+        if (_ready(self.pg.socket, select.POLLIN, 0) or self.pg.status != pq.ConnStatus.OK
                 or self.pg.transaction_status != pq.TransactionStatus.IDLE):
             raise OperationalError("the connection for delivery records is not usable")
 
@@ -44,7 +49,7 @@ class HandOver:
         """Right after the dot: sends the record without waiting for its result."""
         self.pg.send_query_params(RECORD, [self.notification_id.encode()])
         while self.pg.flush():
-            select.select([], [self.pg.socket], [], 1.0)
+            _ready(self.pg.socket, select.POLLOUT, 1.0)
         self.written = True
 
     def recorded_id(self) -> int | None:
@@ -55,7 +60,7 @@ class HandOver:
         results = []
         while True:
             while self.pg.is_busy():
-                select.select([self.pg.socket], [], [], 1.0)
+                _ready(self.pg.socket, select.POLLIN, 1.0)
                 self.pg.consume_input()
             result = self.pg.get_result()
             if result is None:
