@@ -134,9 +134,7 @@ class Cache:
                    all_maps: bool = False) -> None:
         """Start new generations of `institution_ids`, of every map (`all_maps`) or of the maps of `years`;
         drop the stats of `years` (stats without a year too). Call it after the change is committed."""
-        with self._lock:  # this process forgets at once; others within local_seconds
-            self._local.clear()
-            self._local_size = 0
+        with self._lock:  # this process moves on at once; others within local_seconds
             self._generations.clear()
         with self.redis.pipeline(transaction=False) as pipe:
             names = sorted(set(institution_ids)) + ([MAPS] if all_maps else []) + [f"{MAPS}:{y}" for y in years]

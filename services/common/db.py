@@ -30,12 +30,18 @@ def make_engine(url: str, *, pool_size: int = 5, ping_by_socket: bool = False) -
 
 
 def _drop_if_closed(dbapi_connection, connection_record, connection_proxy) -> None:
+    if idle_connection_gone(dbapi_connection):
+        raise DisconnectionError("the server closed this pooled connection")
+
+
+def idle_connection_gone(dbapi_connection) -> bool:
+    """An idle connection has nothing to read: anything readable is the server's goodbye or the end of the
+    stream (or, rarely, a notice: then the caller merely drops a good connection)."""
     if dbapi_connection.closed:
-        raise DisconnectionError("this pooled connection is closed")
+        return True
     poller = select_module.poll()
     poller.register(dbapi_connection.fileno(), select_module.POLLIN)
-    if poller.poll(0):
-        raise DisconnectionError("the server closed this pooled connection")
+    return bool(poller.poll(0))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

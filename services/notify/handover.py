@@ -11,8 +11,8 @@ So the record is written to PostgreSQL right after the dot, without waiting for 
 between (libpq's asynchronous query on the autocommitted marks connection): the two writes are adjacent
 system calls, and a sender killed between them sends the email again, with the same Message-ID — never
 loses it. PostgreSQL commits a query it has received even if the client is gone by then. The connection
-is checked alive before the dot: a PostgreSQL that went away must not turn every email in flight into a
-duplicate.
+is checked alive before the content goes out: a PostgreSQL that went away must not turn every email in
+flight into a duplicate.
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ import select
 
 from psycopg import OperationalError, pq
 from sqlalchemy.engine import Connection
+
+from services.common.db import idle_connection_gone
 
 HANDED_OVER = "handed_over"
 RECORD = f"insert into delivery_attempts (notification_id, outcome) values ($1, '{HANDED_OVER}') returning id".encode()
@@ -33,16 +35,14 @@ def _ready(fd: int, events: int, timeout: float) -> bool:
 
 class HandOver:
     def __init__(self, marks: Connection, notification_id: str):
-        self.pg = marks.connection.dbapi_connection.pgconn
+        self.connection = marks.connection.dbapi_connection
+        self.pg = self.connection.pgconn
         self.notification_id = notification_id
         self.written = False
 
     def check_alive(self) -> None:
-        """Before the dot: raises if the marks connection is gone (then no dot is sent). An idle connection
-        has nothing to read; anything readable is the server's goodbye (or, rarely, a notice: then the
-        email merely waits for the next batch, whose pool check reads it)."""
-        if (_ready(self.pg.socket, select.POLLIN, 0) or self.pg.status != pq.ConnStatus.OK
-                or self.pg.transaction_status != pq.TransactionStatus.IDLE):
+        """Before the dot: raises if the marks connection is gone (then no dot is sent)."""
+        if idle_connection_gone(self.connection) or self.pg.transaction_status != pq.TransactionStatus.IDLE:
             raise OperationalError("the connection for delivery records is not usable")
 
     def write(self) -> None:
