@@ -55,6 +55,9 @@ def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+OUTBOX_WAKE_CHANNEL = "ashyq_outbox"  # NOTIFYed by the outbox's trigger when rows are committed
+
+
 def outbox_table(metadata: MetaData) -> Table:
     """Events waiting to be published, written in the same transaction as the state change."""
     table = Table(

@@ -1,9 +1,10 @@
-"""The body of every service's Alembic env.py: migrate the service's own database."""
+"""The body of every service's Alembic env.py, and DDL that every service's migrations share."""
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import MetaData, create_engine
 
+from .db import OUTBOX_WAKE_CHANNEL
 from .settings import get
 
 
@@ -18,3 +19,17 @@ def run_migrations(service: str, metadata: MetaData) -> None:
         context.configure(connection=connection, target_metadata=metadata)
         with context.begin_transaction():
             context.run_migrations()
+
+
+def add_outbox_wake_trigger(op) -> None:
+    """A statement that writes outbox rows announces them at its commit (NOTIFY is transactional), so the
+    relay (services.common.outbox) sleeps on LISTEN instead of polling. One NOTIFY per statement."""
+    op.execute(f"""
+        CREATE FUNCTION outbox_wake_relay() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_notify('{OUTBOX_WAKE_CHANNEL}', ''); RETURN NULL; END $$;
+        CREATE TRIGGER outbox_wake_relay AFTER INSERT ON outbox
+            FOR EACH STATEMENT EXECUTE FUNCTION outbox_wake_relay();""")
+
+
+def drop_outbox_wake_trigger(op) -> None:
+    op.execute("DROP TRIGGER outbox_wake_relay ON outbox; DROP FUNCTION outbox_wake_relay();")

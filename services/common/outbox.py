@@ -4,6 +4,10 @@ One relay per service database publishes at a time (a PostgreSQL advisory lock),
 rows is the order in the log. Through a broker outage it keeps the rows and retries; nothing is
 marked published before Kafka has acknowledged it (acks=all). A crash between the acknowledgement
 and the mark can publish a row twice: consumers are idempotent by event id.
+
+An idle relay sleeps on LISTEN: the outbox's statement trigger NOTIFYs at commit (see
+`migrations.add_outbox_wake_trigger`), so an event leaves within milliseconds without polling; it still
+looks every `poll_seconds` in case an announcement was missed (a reconnect).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.engine import Engine
 
 from . import metrics
+from .db import OUTBOX_WAKE_CHANNEL
 from .events import encode_event
 from .kafka import make_producer
 
@@ -24,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 class OutboxRelay:
     def __init__(self, *, service: str, engine: Engine, outbox: Table, bootstrap: str,
-                 poll_seconds: float = 0.05, batch_size: int = 500):
+                 poll_seconds: float = 1.0, batch_size: int = 500):
         self.service = service
         self.engine = engine
         self.outbox = outbox
@@ -45,20 +50,29 @@ class OutboxRelay:
                         stop.wait(1.0)  # another relay of this service is the publisher
                         continue
                     try:
-                        self._publish_until(stop)
+                        lock_conn.execute(text(f"LISTEN {OUTBOX_WAKE_CHANNEL}"))  # before the first look: no row missed
+                        self._publish_until(stop, lock_conn.connection.driver_connection)
                     finally:
-                        lock_conn.execute(text("select pg_advisory_unlock(:id)"), {"id": self.lock_id})
+                        lock_conn.execute(text("UNLISTEN *; select pg_advisory_unlock(:id)"), {"id": self.lock_id})
             except Exception as exc:
                 logger.warning("outbox relay paused: %s: %s", type(exc).__name__, exc)
                 self._drop_producer()
                 stop.wait(1.0)
         self._drop_producer()
 
-    def _publish_until(self, stop: threading.Event) -> None:
+    def _publish_until(self, stop: threading.Event, listener) -> None:
         while not stop.is_set():
             self._update_gauges()
             if self.publish_batch() == 0:
-                stop.wait(self.poll_seconds)
+                self._wait_for_rows(listener)
+
+    def _wait_for_rows(self, listener) -> None:
+        """Until a transaction that wrote outbox rows commits (its trigger's NOTIFY) or `poll_seconds` pass.
+        Announcements that came meanwhile are taken together: one look at the table serves them all."""
+        for _ in listener.notifies(timeout=self.poll_seconds, stop_after=1):
+            pass
+        for _ in listener.notifies(timeout=0):
+            pass
 
     def publish_batch(self) -> int:
         """Publish the oldest unpublished rows; returns how many were published."""

@@ -67,7 +67,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ASHYQ_MEDIA_CLEANUP_SECONDS": ("30", "how often the media worker expires unfinished uploads and sweeps a page of orphaned originals"),
     "ASHYQ_APPEALS_LIMIT_PER_IP": ("6000/60", "appeal submission requests per client IP: count/window seconds (429 beyond)"),
     "ASHYQ_APPEALS_LIMIT_PER_EMAIL": ("10/3600", "appeals accepted per applicant email: count/window seconds"),
-    "ASHYQ_OUTBOX_POLL_SECONDS": ("0.05", "how often an idle outbox relay looks for new rows"),
+    "ASHYQ_OUTBOX_POLL_SECONDS": ("1.0", "longest sleep of an idle outbox relay (committed rows wake it at once: NOTIFY)"),
     "ASHYQ_WORKER_STUCK_SECONDS": ("120", "a consumer with no progress for this long (a stuck poll; a healthy one returns every second) restarts its worker process"),
     "ASHYQ_CONSUMER_MAX_ATTEMPTS": ("5", "attempts at handling one event before it is dead-lettered"),
     "ASHYQ_BUDGET_REVIEWS_PER_HOUR": ("200", "reviews accepted per client IP an hour (local tests share one IP; production: 5)"),
