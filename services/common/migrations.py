@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from alembic import context
+import sqlalchemy as sa
 from sqlalchemy import MetaData, create_engine
+from sqlalchemy.dialects import postgresql
 
 from .db import OUTBOX_WAKE_CHANNEL
 from .settings import get
@@ -33,3 +35,35 @@ def add_outbox_wake_trigger(op) -> None:
 
 def drop_outbox_wake_trigger(op) -> None:
     op.execute("DROP TRIGGER outbox_wake_relay ON outbox; DROP FUNCTION outbox_wake_relay();")
+
+
+def create_outbox_and_ledger(op) -> None:
+    """The outbox (events waiting for the relay) and the processed-events ledger (idempotent consumers), as
+    every service's first migration creates them. Frozen: a later change is a new migration."""
+    op.create_table('outbox',
+        sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column('event_id', sa.String(length=36), nullable=False),
+        sa.Column('topic', sa.String(length=200), nullable=False),
+        sa.Column('key', sa.String(length=200), nullable=False),
+        sa.Column('type', sa.String(length=200), nullable=False),
+        sa.Column('payload', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
+        sa.Column('last_error', sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('event_id')
+    )
+    op.create_index('outbox_unpublished', 'outbox', ['id'], unique=False, postgresql_where=sa.text('published_at IS NULL'))
+    op.create_table('processed_events',
+        sa.Column('consumer', sa.String(length=100), nullable=False),
+        sa.Column('event_id', sa.String(length=100), nullable=False),
+        sa.Column('processed_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.PrimaryKeyConstraint('consumer', 'event_id')
+    )
+
+
+def drop_outbox_and_ledger(op) -> None:
+    op.drop_table('processed_events')
+    op.drop_index('outbox_unpublished', table_name='outbox', postgresql_where=sa.text('published_at IS NULL'))
+    op.drop_table('outbox')

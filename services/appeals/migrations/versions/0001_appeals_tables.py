@@ -8,6 +8,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from services.common.migrations import create_outbox_and_ledger, drop_outbox_and_ledger
+
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -35,27 +37,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_table('outbox',
-    sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('topic', sa.String(length=200), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('type', sa.String(length=200), nullable=False),
-    sa.Column('payload', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('event_id')
-    )
-    op.create_index('outbox_unpublished', 'outbox', ['id'], unique=False, postgresql_where=sa.text('published_at IS NULL'))
-    op.create_table('processed_events',
-    sa.Column('consumer', sa.String(length=100), nullable=False),
-    sa.Column('event_id', sa.String(length=100), nullable=False),
-    sa.Column('processed_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_id')
-    )
+    create_outbox_and_ledger(op)
     op.create_table('appeals',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('ticket', sa.String(length=32), nullable=False),
@@ -113,9 +95,7 @@ def downgrade() -> None:
     op.drop_table('appeal_history')
     op.drop_index(op.f('ix_appeals_institution_id'), table_name='appeals')
     op.drop_table('appeals')
-    op.drop_table('processed_events')
-    op.drop_index('outbox_unpublished', table_name='outbox', postgresql_where=sa.text('published_at IS NULL'))
-    op.drop_table('outbox')
+    drop_outbox_and_ledger(op)
     op.drop_table('institutions')
     op.drop_table('holidays')
     op.execute(sa.schema.DropSequence(sa.Sequence('appeal_ticket_seq')))

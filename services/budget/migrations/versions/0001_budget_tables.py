@@ -8,6 +8,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from services.common.migrations import create_outbox_and_ledger, drop_outbox_and_ledger
+
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -46,27 +48,7 @@ def upgrade() -> None:
     sa.Column('value', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('key')
     )
-    op.create_table('outbox',
-    sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('topic', sa.String(length=200), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('type', sa.String(length=200), nullable=False),
-    sa.Column('payload', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('event_id')
-    )
-    op.create_index('outbox_unpublished', 'outbox', ['id'], unique=False, postgresql_where=sa.text('published_at IS NULL'))
-    op.create_table('processed_events',
-    sa.Column('consumer', sa.String(length=100), nullable=False),
-    sa.Column('event_id', sa.String(length=100), nullable=False),
-    sa.Column('processed_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_id')
-    )
+    create_outbox_and_ledger(op)
     op.create_table('specifics',
     sa.Column('code', sa.String(length=3), nullable=False),
     sa.Column('name_ru', sa.Text(), nullable=False),
@@ -216,9 +198,7 @@ def downgrade() -> None:
     op.drop_index('institutions_kind_district', table_name='institutions')
     op.drop_table('institutions')
     op.drop_table('specifics')
-    op.drop_table('processed_events')
-    op.drop_index('outbox_unpublished', table_name='outbox', postgresql_where=sa.text('published_at IS NULL'))
-    op.drop_table('outbox')
+    drop_outbox_and_ledger(op)
     op.drop_table('meta')
     op.drop_table('imports')
     op.drop_table('districts')
