@@ -83,5 +83,6 @@ def require_role(*roles: str):
             if principal.role not in roles:
                 raise Problem(403, {"kk": "Бұл әрекетке рұқсат жоқ", "ru": "Недостаточно прав", "en": "forbidden"})
             return view(*args, **kwargs)
+        wrapper.required_roles = roles  # documented by services.common.openapi
         return wrapper
     return decorate

@@ -15,7 +15,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from . import i18n, logs, metrics
+from . import i18n, logs, metrics, openapi
 from .errors import DependencyUnavailable, Problem, unavailable_dependency
 from .settings import Settings
 
@@ -47,7 +47,18 @@ def problem_response(status: int, detail=None, *, errors=None, headers=None, **e
 
 
 class ServiceApi(Api):
-    """flask-smorest's Api with every HTTP error rendered as problem JSON."""
+    """flask-smorest's Api with every HTTP error rendered, and documented, as problem JSON."""
+
+    def _init_spec(self, **kwargs):
+        kwargs["extra_plugins"] = [*(kwargs.get("extra_plugins") or ()), openapi.AccessAndProblemsPlugin(self._app)]
+        super()._init_spec(**kwargs)
+        self.spec.components.schema("Problem", schema=openapi.ProblemSchema)
+        self.spec.components.security_scheme(openapi.BEARER, {"type": "http", "scheme": "bearer",
+                                                              "bearerFormat": "JWT (EdDSA)"})
+
+    def _register_responses(self):
+        for name, response in openapi.error_response_components().items():
+            self.spec.components.response(name, response, lazy=True)
 
     def handle_http_exception(self, error: HTTPException):
         errors = None
