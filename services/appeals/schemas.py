@@ -1,4 +1,8 @@
-"""HTTP input and output of the appeals API. Input is strict: unknown fields are rejected."""
+"""HTTP input and output of the appeals API. Input is strict: unknown fields are rejected.
+
+Output schemas document what each view answers. Only the receipt, the tracking view and the token are
+serialized through theirs; every other view answers its dict as it is and its schema is documentation only
+(`alt_response(..., success=True)` next to its `response`), so bodies keep every key and their formats."""
 from __future__ import annotations
 
 import re
@@ -8,6 +12,11 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from .domain.appeal import CATEGORIES, REJECTION_REASONS, Status
 
 MEDIA_ID = fields.String(validate=validate.Length(min=1, max=64))
+STATUSES = [s.value for s in Status]
+ACTORS = ["citizen", "staff", "operator", "system"]  # roles, never names
+LANGUAGES = ["kk", "ru"]
+ROLES = ["staff", "operator"]
+SOURCES = ["api", "open311"]
 
 
 class StrictSchema(Schema):
@@ -49,7 +58,7 @@ class AppealSubmitSchema(StrictSchema):
     contract_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
     media_ids = fields.List(MEDIA_ID, load_default=list, validate=validate.Length(max=10))
-    language = fields.String(load_default="kk", validate=validate.OneOf(["kk", "ru"]))
+    language = fields.String(load_default="kk", validate=validate.OneOf(LANGUAGES))
     publish_text = fields.Boolean(load_default=False)
     applicant = fields.Nested(ApplicantSchema, required=True)
 
@@ -61,12 +70,13 @@ class AppealSubmitSchema(StrictSchema):
 
 
 class AppealReceiptSchema(Schema):
-    id = fields.String()
-    ticket = fields.String()
-    status = fields.String()
-    deadline = fields.String(metadata={"format": "date"})  # kept as text: receipts are replayed from JSON
-    tracking_url = fields.String()
-    token = fields.String()
+    """The receipt of a filed appeal: the ticket and the token that opens its tracking view (shown once)."""
+    id = fields.String(required=True)
+    ticket = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    deadline = fields.String(required=True, metadata={"format": "date"})  # kept as text: receipts are replayed
+    tracking_url = fields.String(required=True)
+    token = fields.String(required=True)
 
 
 class TrackingQuerySchema(StrictSchema):
@@ -79,36 +89,48 @@ class DisputeSchema(StrictSchema):
     reason = fields.String(required=True, validate=[validate.Length(min=10, max=5000), _no_control_characters])
 
 
-class HistoryEntrySchema(Schema):
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
-    reason = fields.String(allow_none=True)
-    actor = fields.String()
-    at = fields.DateTime()
+class TimelineEntrySchema(Schema):
+    """One step of an appeal's timeline, as institution staff see it (who moved it is not shown)."""
+    from_status = fields.String(required=True, allow_none=True, validate=validate.OneOf(STATUSES))
+    to_status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    reason = fields.String(required=True, allow_none=True)
+    at = fields.DateTime(required=True)
+
+
+class HistoryEntrySchema(TimelineEntrySchema):
+    """One step of an appeal's timeline with the role that made it."""
+    actor = fields.String(required=True, validate=validate.OneOf(ACTORS))
 
 
 class AnswerViewSchema(Schema):
-    text = fields.String()
-    media_ids = fields.List(fields.String())
-    at = fields.DateTime()
+    """An institution's answer: the explanation and its evidence (media ids)."""
+    text = fields.String(required=True)
+    media_ids = fields.List(fields.String(), required=True)
+    at = fields.DateTime(required=True)
+
+
+class InstitutionNamesSchema(Schema):
+    name_kk = fields.String(required=True)
+    name_ru = fields.String(required=True)
 
 
 class AppealTrackingSchema(Schema):
-    id = fields.String()
-    ticket = fields.String()
-    institution_id = fields.String()
-    institution = fields.Dict(allow_none=True)
-    category = fields.String()
-    description = fields.String()
-    media_ids = fields.List(fields.String())
-    status = fields.String()
-    deadline = fields.Date()
-    extended = fields.Boolean()
-    submitted_at = fields.DateTime()
-    history = fields.List(fields.Nested(HistoryEntrySchema))
-    answers = fields.List(fields.Nested(AnswerViewSchema))
-    answer = fields.Nested(AnswerViewSchema, allow_none=True)
-    can_dispute = fields.Boolean()
+    """The citizen's view of their appeal (ticket and token): status, deadline, timeline and answers."""
+    id = fields.String(required=True)
+    ticket = fields.String(required=True)
+    institution_id = fields.String(required=True)
+    institution = fields.Nested(InstitutionNamesSchema, required=True, allow_none=True)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    description = fields.String(required=True)
+    media_ids = fields.List(fields.String(), required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    deadline = fields.Date(required=True)
+    extended = fields.Boolean(required=True)
+    submitted_at = fields.DateTime(required=True)
+    history = fields.List(fields.Nested(HistoryEntrySchema), required=True)
+    answers = fields.List(fields.Nested(AnswerViewSchema), required=True)
+    answer = fields.Nested(AnswerViewSchema, required=True, allow_none=True, metadata={"description": "the latest"})
+    can_dispute = fields.Boolean(required=True)
 
 
 class PageQuerySchema(StrictSchema):
@@ -130,14 +152,14 @@ class LoginSchema(StrictSchema):
 
 
 class TokenSchema(Schema):
-    access_token = fields.String()
-    token_type = fields.String()
-    expires_in = fields.Integer()
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, validate=validate.OneOf(["Bearer"]))
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
 
 
 class AccountCreateSchema(StrictSchema):
     username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._@-]{3,100}$"))
-    role = fields.String(required=True, validate=validate.OneOf(["staff", "operator"]))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
     institution_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     password = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=10, max=200))
 
@@ -148,14 +170,14 @@ class AccountPatchSchema(StrictSchema):
 
 
 class AccountQuerySchema(StrictSchema):
-    role = fields.String(load_default=None, validate=validate.OneOf(["staff", "operator"]))
+    role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
     institution_id = fields.String(load_default=None, validate=validate.Length(max=64))
 
 
 # ----- staff
 
 class StaffListQuerySchema(PageQuerySchema):
-    status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in Status]))
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
 
 
 class AnswerSchema(StrictSchema):
@@ -166,7 +188,7 @@ class AnswerSchema(StrictSchema):
 # ----- operators
 
 class OperatorListQuerySchema(PageQuerySchema):
-    status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in Status]))
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     institution_id = fields.String(load_default=None, validate=validate.Length(max=64))
     district_id = fields.String(load_default=None, validate=validate.Length(max=64))
     kind = fields.String(load_default=None, validate=validate.Length(max=32))
@@ -211,3 +233,198 @@ class SweepSchema(StrictSchema):
     now = fields.AwareDateTime(required=True)
     appeal_ids = fields.List(fields.String(validate=validate.Length(max=36)), required=True,
                              validate=validate.Length(min=1, max=100))
+
+
+# ----- output documented only: the views answer plain dicts; dates and times are ISO 8601 text
+
+def _day(*, metadata: dict | None = None, **kwargs) -> fields.String:
+    return fields.String(required=True, metadata={"format": "date", **(metadata or {})}, **kwargs)
+
+
+def _moment(*, metadata: dict | None = None, **kwargs) -> fields.String:
+    return fields.String(required=True, metadata={"format": "date-time", **(metadata or {})}, **kwargs)
+
+
+class AppealTransitionSchema(Schema):
+    """The appeal and the status a workflow step moved it to."""
+    id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+
+
+class DisputedAppealSchema(Schema):
+    ticket = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+
+
+class PublicAppealSchema(Schema):
+    """An appeal as everyone sees it: no personal data, the text only where the applicant allowed it."""
+    ticket = fields.String(required=True)
+    institution_id = fields.String(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    deadline = _day()
+    submitted_at = _moment()
+    description = fields.String(required=True, allow_none=True)
+    answers = fields.List(fields.Nested(AnswerViewSchema), required=True)
+
+
+class PublicAppealListSchema(Schema):
+    institution_id = fields.String(required=True)
+    total = fields.Integer(required=True)
+    items = fields.List(fields.Nested(PublicAppealSchema), required=True)
+
+
+class InstitutionAppealCountsSchema(Schema):
+    """One institution on the map; rejected appeals are not counted."""
+    institution_id = fields.String(required=True)
+    total = fields.Integer(required=True)
+    open = fields.Integer(required=True)
+    answered = fields.Integer(required=True)
+    overdue = fields.Integer(required=True)
+
+
+class AppealCountsSchema(Schema):
+    items = fields.List(fields.Nested(InstitutionAppealCountsSchema), required=True)
+
+
+class CategorySchema(Schema):
+    code = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    kk = fields.String(required=True)
+    ru = fields.String(required=True)
+
+
+class CategoryListSchema(Schema):
+    items = fields.List(fields.Nested(CategorySchema), required=True)
+
+
+class NoopSchema(Schema):
+    ok = fields.Boolean(required=True)
+
+
+class StaffAppealSchema(Schema):
+    """An appeal as its institution's staff see it: the applicant's name, never their email or phone."""
+    id = fields.String(required=True)
+    ticket = fields.String(required=True)
+    institution_id = fields.String(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    description = fields.String(required=True)
+    budget_line_id = fields.String(required=True, allow_none=True)
+    contract_id = fields.String(required=True, allow_none=True)
+    lat = fields.Float(required=True, allow_none=True)
+    lon = fields.Float(required=True, allow_none=True)
+    media_ids = fields.List(fields.String(), required=True)
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    deadline = _day()
+    extended = fields.Boolean(required=True)
+    submitted_at = _moment()
+    updated_at = _moment()
+    answered_at = _moment(allow_none=True)
+    applicant_name = fields.String(required=True)
+
+
+class StaffAppealListSchema(Schema):
+    total = fields.Integer(required=True)
+    items = fields.List(fields.Nested(StaffAppealSchema), required=True)
+
+
+class StaffAppealDetailSchema(StaffAppealSchema):
+    history = fields.List(fields.Nested(TimelineEntrySchema), required=True)
+    answers = fields.List(fields.Nested(AnswerViewSchema), required=True)
+    allowed_transitions = fields.List(fields.String(validate=validate.OneOf(STATUSES)), required=True,
+                                      metadata={"description": "the statuses staff may move the appeal to now"})
+
+
+class OperatorAppealRowSchema(Schema):
+    """A line of the operators' list of every appeal."""
+    id = fields.String(required=True)
+    ticket = fields.String(required=True)
+    institution_id = fields.String(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    deadline = _day()
+    extended = fields.Boolean(required=True)
+    submitted_at = _moment()
+    updated_at = _moment()
+    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
+    kind = fields.String(required=True, metadata={"description": "the institution's kind (school, hospital...)"})
+    district_id = fields.String(required=True, allow_none=True)
+    institution_name_ru = fields.String(required=True)
+
+
+class OperatorAppealListSchema(Schema):
+    total = fields.Integer(required=True)
+    items = fields.List(fields.Nested(OperatorAppealRowSchema), required=True)
+
+
+class InternalNoteSchema(Schema):
+    """An operator's note on an appeal: seen by operators only."""
+    id = fields.Integer(required=True)
+    appeal_id = fields.String(required=True)
+    author = fields.String(required=True)
+    text = fields.String(required=True)
+    at = _moment()
+
+
+class OperatorAppealSchema(StaffAppealSchema):
+    """The whole appeal, applicant included, with its timeline, answers and internal notes."""
+    publish_text = fields.Boolean(required=True)
+    applicant_email = fields.String(required=True)
+    applicant_phone = fields.String(required=True, allow_none=True)
+    registered_on = _day(allow_none=True)
+    reminder_published_at = _moment(allow_none=True)
+    overdue_published_at = _moment(allow_none=True)
+    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
+    history = fields.List(fields.Nested(HistoryEntrySchema), required=True)
+    answers = fields.List(fields.Nested(AnswerViewSchema), required=True)
+    notes = fields.List(fields.Nested(InternalNoteSchema), required=True)
+    allowed_transitions = fields.List(fields.String(validate=validate.OneOf(STATUSES)), required=True,
+                                      metadata={"description": "the statuses operators may move the appeal to now"})
+
+
+class RedirectionSchema(AppealTransitionSchema):
+    institution_id = fields.String(required=True)
+    deadline = _day(metadata={"description": "the new institution's own deadline"})
+    timely = fields.Boolean(required=True, metadata={"description": "within the 3 working days the law allows"})
+
+
+class ExtensionSchema(AppealTransitionSchema):
+    deadline = _day()
+
+
+class HolidayEntrySchema(Schema):
+    day = _day()
+    name = fields.String(required=True)
+
+
+class HolidayCalendarSchema(Schema):
+    items = fields.List(fields.Nested(HolidayEntrySchema), required=True)
+
+
+class AccountSchema(Schema):
+    id = fields.String(required=True)
+    username = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    institution_id = fields.String(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
+    created_at = _moment()
+
+
+class AccountListSchema(Schema):
+    items = fields.List(fields.Nested(AccountSchema), required=True)
+
+
+class NewAccountSchema(Schema):
+    """A new account with its password: shown this once, never stored in clear."""
+    id = fields.String(required=True)
+    username = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    institution_id = fields.String(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
+    password = fields.String(required=True)
+
+
+class DeadlineSweepResultSchema(Schema):
+    reminded = fields.Integer(required=True)
+    overdue = fields.Integer(required=True)
+    closed = fields.Integer(required=True)

@@ -9,8 +9,9 @@ from services.common.errors import Problem
 
 from .. import queries, usecases, workflow
 from ..domain.appeal import CATEGORIES, CATEGORY_NAMES
-from ..schemas import (AppealReceiptSchema, AppealSubmitSchema, AppealTrackingSchema, CountsQuerySchema,
-                       DisputeSchema, PageQuerySchema, TrackingQuerySchema)
+from ..schemas import (AppealCountsSchema, AppealReceiptSchema, AppealSubmitSchema, AppealTrackingSchema,
+                       CategoryListSchema, CountsQuerySchema, DisputedAppealSchema, DisputeSchema, NoopSchema,
+                       PageQuerySchema, PublicAppealListSchema, TrackingQuerySchema)
 from .base import ctx, now, submit_limits
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/appeals/v1", description="Citizen appeals")
@@ -49,6 +50,7 @@ class AppealTracking(MethodView):
 class AppealDispute(MethodView):
     @blp.arguments(DisputeSchema)
     @blp.response(200)
+    @blp.alt_response(200, schema=DisputedAppealSchema, success=True)
     def post(self, body, ticket):
         """Dispute the answer (within 10 working days of it): the appeal goes back to an operator."""
         return workflow.dispute(ctx().sessions, ticket, body["token"], body["reason"], now=now())
@@ -58,6 +60,7 @@ class AppealDispute(MethodView):
 class InstitutionAppeals(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200)
+    @blp.alt_response(200, schema=PublicAppealListSchema, success=True)
     def get(self, query, institution_id):
         """An institution's appeals with their answers, for everyone: never any personal data."""
         return queries.public_list(ctx().sessions, institution_id, limit=query["limit"], offset=query["offset"])
@@ -67,6 +70,7 @@ class InstitutionAppeals(MethodView):
 class AppealCounts(MethodView):
     @blp.arguments(CountsQuerySchema, location="query")
     @blp.response(200)
+    @blp.alt_response(200, schema=AppealCountsSchema, success=True)
     def get(self, query):
         """Appeals per institution for the map: total, open, answered, overdue."""
         return {"items": queries.appeal_counts(ctx().sessions, query["institution_id"],
@@ -76,6 +80,7 @@ class AppealCounts(MethodView):
 @blp.route("/categories")
 class Categories(MethodView):
     @blp.response(200)
+    @blp.alt_response(200, schema=CategoryListSchema, success=True)
     def get(self):
         """The categories of an appeal, in Kazakh and Russian."""
         return {"items": [{"code": code, **CATEGORY_NAMES[code]} for code in CATEGORIES]}
@@ -83,6 +88,7 @@ class Categories(MethodView):
 
 @blp.route("/noop", methods=["POST"])
 @blp.response(200)
+@blp.alt_response(200, schema=NoopSchema, success=True)
 def noop():
     """Benchmark baseline: the same server and chassis, no work (bench/appeals_intake.py)."""
     return {"ok": True}

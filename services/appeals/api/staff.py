@@ -8,7 +8,8 @@ from services.common.auth import current_principal
 from services.common.errors import Problem
 
 from .. import queries, workflow
-from ..schemas import AnswerSchema, StaffListQuerySchema
+from ..schemas import (AnswerSchema, AppealTransitionSchema, StaffAppealDetailSchema, StaffAppealListSchema,
+                       StaffListQuerySchema)
 from .base import ctx, now
 
 blp = Blueprint("appeals-staff", __name__, url_prefix="/api/appeals/v1/staff", description="Institution staff")
@@ -31,6 +32,7 @@ def staff():
 class StaffAppeals(MethodView):
     @blp.arguments(StaffListQuerySchema, location="query")
     @blp.response(200)
+    @blp.alt_response(200, schema=StaffAppealListSchema, success=True)
     def get(self, query):
         """The caller's institution's appeals, nearest deadline first."""
         return queries.staff_list(ctx().sessions, staff(), status=query["status"], limit=query["limit"],
@@ -40,12 +42,14 @@ class StaffAppeals(MethodView):
 @blp.route("/appeals/<string:appeal_id>")
 class StaffAppeal(MethodView):
     @blp.response(200)
+    @blp.alt_response(200, schema=StaffAppealDetailSchema, success=True)
     def get(self, appeal_id):
         return queries.staff_detail(ctx().sessions, staff(), appeal_id)
 
 
 @blp.route("/appeals/<string:appeal_id>/start", methods=["POST"])
 @blp.response(200)
+@blp.alt_response(200, schema=AppealTransitionSchema, success=True)
 def start(appeal_id):
     """Take the appeal into work (in_progress)."""
     return workflow.start_work(ctx().sessions, appeal_id, staff(), now=now())
@@ -54,6 +58,7 @@ def start(appeal_id):
 @blp.route("/appeals/<string:appeal_id>/answer", methods=["POST"])
 @blp.arguments(AnswerSchema)
 @blp.response(200)
+@blp.alt_response(200, schema=AppealTransitionSchema, success=True)
 def answer(body, appeal_id):
     """Answer with an explanation and evidence (media ids stored by the media service)."""
     return workflow.answer(ctx().sessions, appeal_id, staff(), body["text"], body["media_ids"], now=now())
