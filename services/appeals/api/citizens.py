@@ -38,6 +38,8 @@ class Appeals(MethodView):
 class AppealTracking(MethodView):
     @blp.arguments(TrackingQuerySchema, location="query")
     @blp.response(200, AppealTrackingSchema)
+    @blp.alt_response(401, description="No tracking token")
+    @blp.alt_response(403, description="Unknown ticket or wrong token (the two are not told apart)")
     def get(self, query, ticket):
         """The citizen's view: status, deadline, timeline and answers (the token comes with the ticket)."""
         if not query.get("token"):
@@ -51,6 +53,8 @@ class AppealDispute(MethodView):
     @blp.arguments(DisputeSchema)
     @blp.response(200)
     @blp.alt_response(200, schema=DisputedAppealSchema, success=True)
+    @blp.alt_response(403, description="Unknown ticket or wrong token (the two are not told apart)")
+    @blp.alt_response(409, description="Nothing to dispute now (no answer yet, or the 10 working days have passed)")
     def post(self, body, ticket):
         """Dispute the answer (within 10 working days of it): the appeal goes back to an operator."""
         return workflow.dispute(ctx().sessions, ticket, body["token"], body["reason"], now=now())

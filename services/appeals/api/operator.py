@@ -20,6 +20,7 @@ from ..schemas import (AccountCreateSchema, AccountListSchema, AccountPatchSchem
 from .base import ctx, now
 
 blp = Blueprint("appeals-operator", __name__, url_prefix="/api/appeals/v1/operator", description="Operators")
+blp.required_roles = ("operator",)  # checked by the guard below; documented in the OpenAPI
 
 
 @blp.before_request

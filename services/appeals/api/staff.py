@@ -13,6 +13,7 @@ from ..schemas import (AnswerSchema, AppealTransitionSchema, StaffAppealDetailSc
 from .base import ctx, now
 
 blp = Blueprint("appeals-staff", __name__, url_prefix="/api/appeals/v1/staff", description="Institution staff")
+blp.required_roles = ("staff",)  # checked by the guard below; documented in the OpenAPI
 
 
 @blp.before_request
