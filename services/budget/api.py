@@ -16,8 +16,9 @@ from services.common.errors import Problem
 
 from . import exports, importer, usecases
 from .cache import etag_of
-from .schemas import (DocumentInput, DocumentOutput, FilterQuery, InstitutionListQuery, InstitutionPage, LangQuery, MapQuery, ReviewInput,
-                      ReviewModeration, ReviewOutput, ReviewQuery, StatsQuery, YearQuery)
+from .schemas import (BudgetStats, DistrictList, DocumentInput, DocumentOutput, FilterQuery, ImportResult, InstitutionDetail,
+                      InstitutionListQuery, InstitutionMap, InstitutionPage, LangQuery, MapQuery, OpenDataLine, ReviewInput,
+                      ReviewModeration, ReviewOutput, ReviewQuery, SpecificList, StatsQuery, YearBudget, YearQuery)
 
 blp = Blueprint("budget", __name__, url_prefix="/api/budget/v1",
                 description="Institutions of the region, their budgets, red flags, reviews and open data")
@@ -71,10 +72,16 @@ def cached(key: str, build, mimetype: str = "application/json") -> Response:
 
 
 CACHED_DOC = {"responses": {
-    "200": {"description": "The answer (Redis-cached; `ETag`, `Cache-Control`, `X-Cache: HIT|MISS`; gzip when accepted)"},
     "304": {"description": "Not modified (If-None-Match matched the ETag)"},
     "404": {"description": "Unknown institution"},
     "422": {"description": "Invalid filter; the errors list the allowed values"}}}
+
+
+def cached_answer(schema, content_type: str = "application/json"):
+    """Documents the 200 body of a view answering through `cached` (the schema is documentation only: the
+    body is the cached bytes)."""
+    return blp.alt_response(200, schema=schema, content_type=content_type, success=True, description=(
+        "The answer (Redis-cached; `ETag`, `Cache-Control`, `X-Cache: HIT|MISS`; gzip when accepted)"))
 
 
 def _check_district(value: str | None) -> None:
@@ -105,6 +112,7 @@ class Institutions(MethodView):
 @blp.route("/institutions/<string:institution_id>")
 class Institution(MethodView):
     @blp.doc(**CACHED_DOC)
+    @cached_answer(InstitutionDetail)
     @blp.arguments(LangQuery, location="query", unknown=RAISE)
     def get(self, _query, institution_id):
         """An institution with yearly totals, unit cost and its rank among the same kind (district, region)."""
@@ -115,6 +123,7 @@ class Institution(MethodView):
 @blp.route("/institutions/<string:institution_id>/budget")
 class InstitutionBudget(MethodView):
     @blp.doc(**CACHED_DOC)
+    @cached_answer(YearBudget)
     @blp.arguments(YearQuery, location="query", unknown=RAISE)
     def get(self, query, institution_id):
         """One year's breakdown by specific and quarter, contracts, documents and red flags with explanations."""
@@ -126,6 +135,7 @@ class InstitutionBudget(MethodView):
 @blp.route("/map.geojson")
 class Map(MethodView):
     @blp.doc(**CACHED_DOC)
+    @cached_answer(InstitutionMap, "application/geo+json")
     @blp.arguments(MapQuery, location="query", unknown=RAISE)
     def get(self, query):
         """A GeoJSON FeatureCollection of institutions; each feature's id is the institution id."""
@@ -139,6 +149,7 @@ class Map(MethodView):
 @blp.route("/stats")
 class Stats(MethodView):
     @blp.doc(**CACHED_DOC)
+    @cached_answer(BudgetStats)
     @blp.arguments(StatsQuery, location="query", unknown=RAISE)
     def get(self, query):
         """Totals grouped by district, kind, specific or year."""
@@ -149,6 +160,7 @@ class Stats(MethodView):
 
 @blp.route("/districts")
 class Districts(MethodView):
+    @blp.alt_response(200, schema=DistrictList, success=True, description="Every city and district")
     @blp.arguments(LangQuery, location="query", unknown=RAISE)
     def get(self, _query):
         """Cities and districts of the region (kk/ru), with their centres."""
@@ -157,6 +169,7 @@ class Districts(MethodView):
 
 @blp.route("/classification/specifics")
 class Specifics(MethodView):
+    @blp.alt_response(200, schema=SpecificList, success=True, description="Every specific, by code")
     @blp.arguments(LangQuery, location="query", unknown=RAISE)
     def get(self, _query):
         """Specifics of the economic classification of expenditures (kk names not yet verified)."""
@@ -173,6 +186,8 @@ def _export_filters(query) -> tuple[dict, int | None]:
 
 @blp.route("/export.csv")
 class ExportCsv(MethodView):
+    @blp.alt_response(200, schema={"type": "string", "format": "binary"}, content_type="text/csv", success=True,
+                      description="CSV with a header row (the keys of the JSON export), streamed as an attachment")
     @blp.arguments(FilterQuery, location="query", unknown=RAISE)
     def get(self, query):
         """Open data: every budget line with its institution, streamed as CSV (same filters as /institutions)."""
@@ -184,6 +199,8 @@ class ExportCsv(MethodView):
 
 @blp.route("/export.json")
 class ExportJson(MethodView):
+    @blp.alt_response(200, schema=OpenDataLine(many=True), success=True,
+                      description="A JSON array of budget lines, streamed as an attachment")
     @blp.arguments(FilterQuery, location="query", unknown=RAISE)
     def get(self, query):
         """Open data as a streamed JSON array of budget lines."""
@@ -246,6 +263,7 @@ class ReviewModerationView(MethodView):
 @blp.route("/imports")
 class Imports(MethodView):
     @require_role("operator")
+    @blp.alt_response(200, schema=ImportResult, success=True, description="Imported (or already there: nothing changed)")
     def post(self):
         """Operators: import budget lines (text/csv, application/json, or multipart `file`). All or nothing:
         any bad row rejects the file with every bad row listed; re-importing the same file changes nothing."""

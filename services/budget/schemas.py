@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from .domain.kinds import DOCUMENT_KINDS, KINDS
+from .domain.kinds import DOCUMENT_KINDS, KINDS, PROCUREMENT_METHODS
 from .domain.redflags import RULES
 
 MAX_PER_PAGE = 200
@@ -164,3 +164,265 @@ class ImportRow(StrictSchema):
     executed_q2 = fields.Decimal(**MONEY)
     executed_q3 = fields.Decimal(**MONEY)
     executed_q4 = fields.Decimal(**MONEY)
+
+
+# ---- Documented answers ----------------------------------------------------------------------
+# The views below build their bodies themselves (cached bytes, streams): these schemas only document
+# them in the OpenAPI (`blp.alt_response`), they never serialize anything. Every key a body always has
+# is required; nullable values allow None.
+
+def money(**kwargs) -> fields.String:
+    """An amount of tenge as a decimal string, e.g. "1025860549.90"."""
+    return fields.String(required=True, metadata={"description": "tenge, a decimal string", "example": "1025860549.90"},
+                         **kwargs)
+
+
+def percent(**kwargs) -> fields.String:
+    """A percentage as a decimal string (null when there is nothing to divide by)."""
+    return fields.String(required=True, allow_none=True, metadata={"description": "a decimal string", "example": "96.31"},
+                         **kwargs)
+
+
+KIND = dict(required=True, validate=validate.OneOf(KINDS))
+DISTRICT_KINDS = ("city", "district")
+
+
+class District(Schema):
+    id = fields.String(required=True, metadata={"description": "KATO prefix, or a slug where it is unknown"})
+    kind = fields.String(required=True, validate=validate.OneOf(DISTRICT_KINDS))
+    kato_prefix = fields.String(required=True, allow_none=True)
+    name_kk = fields.String(required=True)
+    name_ru = fields.String(required=True)
+    centre_kk = fields.String(required=True)
+    centre_ru = fields.String(required=True)
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    radius_deg = fields.Float(required=True)
+
+
+class DistrictList(Schema):
+    items = fields.List(fields.Nested(District), required=True)
+
+
+class Specific(Schema):
+    code = fields.String(required=True, metadata={"description": "specific of the economic classification"})
+    name_kk = fields.String(required=True)
+    name_ru = fields.String(required=True)
+    name_en = fields.String(required=True)
+    name_kk_verified = fields.Boolean(required=True, metadata={"description": "the Kazakh name was checked"})
+
+
+class SpecificList(Schema):
+    items = fields.List(fields.Nested(Specific), required=True)
+
+
+class Geometry(Schema):
+    """GeoJSON geometry: a Point ([lon, lat]), or a LineString (a list of [lon, lat]) for roads."""
+    type = fields.String(required=True, validate=validate.OneOf(("Point", "LineString")))
+    coordinates = fields.List(fields.Raw(), required=True)
+
+
+class InstitutionDistrict(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(DISTRICT_KINDS))
+    name_kk = fields.String(required=True)
+    name_ru = fields.String(required=True)
+
+
+class CostUnit(Schema):
+    """What the unit cost is counted per (pupil, child, bed, visit, km...)."""
+    code = fields.String(required=True)
+    kk = fields.String(required=True)
+    ru = fields.String(required=True)
+
+
+class ReviewSummary(Schema):
+    count = fields.Integer(required=True, metadata={"description": "published reviews"})
+    average_rating = fields.String(required=True, allow_none=True, metadata={"description": "a decimal string"})
+
+
+class PeerRank(Schema):
+    """The institution's place by unit cost among the same kind (1 = cheapest); null without a unit cost."""
+    district = fields.Integer(required=True, allow_none=True)
+    district_peers = fields.Integer(required=True, allow_none=True)
+    region = fields.Integer(required=True, allow_none=True)
+    region_peers = fields.Integer(required=True, allow_none=True)
+
+
+class InstitutionYear(Schema):
+    year = fields.Integer(required=True)
+    plan = money()
+    adjusted_plan = money()
+    executed = money()
+    execution_pct = percent()
+    headcount = fields.String(required=True, allow_none=True, metadata={"description": "pupils, children, beds... "
+                                                                        "as a decimal string"})
+    unit_cost = money(allow_none=True)
+    rank = fields.Nested(PeerRank, required=True)
+    flag_count = fields.Integer(required=True)
+
+
+class InstitutionDetail(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(**KIND)
+    name_kk = fields.String(required=True)
+    name_ru = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "in the language asked for"})
+    bin = fields.String(required=True)
+    address_kk = fields.String(required=True)
+    address_ru = fields.String(required=True)
+    district = fields.Nested(InstitutionDistrict, required=True)
+    geometry = fields.Nested(Geometry, required=True)
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    contact_emails = fields.List(fields.String(), required=True)
+    admin_code = fields.String(required=True, metadata={"description": "budget program administrator"})
+    appeal_count = fields.Integer(required=True)
+    unit = fields.Nested(CostUnit, required=True)
+    reviews = fields.Nested(ReviewSummary, required=True)
+    years = fields.List(fields.Nested(InstitutionYear), required=True)
+
+
+class LineSpecific(Schema):
+    code = fields.String(required=True)
+    name_kk = fields.String(required=True)
+    name_ru = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "in the language asked for"})
+
+
+class QuarterlyExecution(Schema):
+    q1 = money()
+    q2 = money()
+    q3 = money()
+    q4 = money()
+    total = money()
+
+
+class BudgetLine(Schema):
+    id = fields.Integer(required=True)
+    program_code = fields.String(required=True, metadata={"description": "administrator-program-subprogram"})
+    functional_group = fields.String(required=True)
+    specific = fields.Nested(LineSpecific, required=True)
+    plan = money()
+    adjusted_plan = money()
+    executed = fields.Nested(QuarterlyExecution, required=True)
+
+
+class Contract(Schema):
+    id = fields.String(required=True, metadata={"description": "the procurement contract number"})
+    budget_line_id = fields.Integer(required=True)
+    supplier_name = fields.String(required=True)
+    supplier_bin = fields.String(required=True)
+    subject = fields.String(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(PROCUREMENT_METHODS))
+    amount = money()
+    signed_on = fields.Date(required=True)
+
+
+class YearDocument(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(DOCUMENT_KINDS))
+    title = fields.String(required=True)
+    contract_id = fields.String(required=True, allow_none=True)
+    media_id = fields.String(required=True, allow_none=True)
+    sha256 = fields.String(required=True, allow_none=True, metadata={"description": "null until media reports it"})
+
+
+class RedFlag(Schema):
+    rule = fields.String(required=True, validate=validate.OneOf(RULES))
+    numbers = fields.Dict(required=True, metadata={"description": "the figures the rule compared (per rule)"})
+    explanation = fields.String(required=True, metadata={"description": "in the language asked for"})
+    explanation_kk = fields.String(required=True)
+    explanation_ru = fields.String(required=True)
+
+
+class YearBudget(Schema):
+    institution_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    currency = fields.String(required=True, validate=validate.OneOf(("KZT",)))
+    lines = fields.List(fields.Nested(BudgetLine), required=True)
+    contracts = fields.List(fields.Nested(Contract), required=True)
+    documents = fields.List(fields.Nested(YearDocument), required=True)
+    red_flags = fields.List(fields.Nested(RedFlag), required=True)
+
+
+class MapProperties(Schema):
+    kind = fields.String(**KIND)
+    name_kk = fields.String(required=True)
+    name_ru = fields.String(required=True)
+    district = fields.String(required=True)
+    year = fields.Integer(required=True)
+    plan = money(allow_none=True)
+    adjusted_plan = money(allow_none=True)
+    executed = money(allow_none=True)
+    execution_pct = percent()
+    flag_count = fields.Integer(required=True)
+    appeal_count = fields.Integer(required=True)
+
+
+class MapFeature(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(("Feature",)))
+    id = fields.String(required=True, metadata={"description": "the institution id"})
+    geometry = fields.Nested(Geometry, required=True)
+    properties = fields.Nested(MapProperties, required=True, metadata={"description": "amounts are null without a "
+                                                                                      "budget for the year"})
+
+
+class InstitutionMap(Schema):
+    """A GeoJSON FeatureCollection of institutions, with the year its amounts are for."""
+    type = fields.String(required=True, validate=validate.OneOf(("FeatureCollection",)))
+    year = fields.Integer(required=True)
+    features = fields.List(fields.Nested(MapFeature), required=True)
+
+
+class StatsGroup(Schema):
+    key = fields.String(required=True, metadata={"description": "district id, kind, specific code or year"})
+    institutions = fields.Integer(required=True)
+    plan = money()
+    adjusted_plan = money()
+    executed = money()
+    execution_pct = percent()
+    flag_count = fields.Integer(required=True, allow_none=True, metadata={"description": "null by specific"})
+    name_kk = fields.String(metadata={"description": "by district and by specific only"})
+    name_ru = fields.String(metadata={"description": "by district and by specific only"})
+    name = fields.String(metadata={"description": "by district and by specific only, in the language asked for"})
+
+
+class BudgetStats(Schema):
+    group_by = fields.String(required=True, validate=validate.OneOf(("district", "kind", "specific", "year")))
+    year = fields.Integer(required=True, allow_none=True, metadata={"description": "null: every year"})
+    kind = fields.String(required=True, allow_none=True, validate=validate.OneOf(KINDS),
+                         metadata={"description": "null: every kind"})
+    currency = fields.String(required=True, validate=validate.OneOf(("KZT",)))
+    groups = fields.List(fields.Nested(StatsGroup), required=True)
+
+
+class OpenDataLine(Schema):
+    """One budget line of the open-data export, with its institution."""
+    institution_id = fields.String(required=True)
+    institution_bin = fields.String(required=True)
+    kind = fields.String(**KIND)
+    name_kk = fields.String(required=True)
+    name_ru = fields.String(required=True)
+    district = fields.String(required=True)
+    year = fields.Integer(required=True)
+    program_code = fields.String(required=True)
+    functional_group = fields.String(required=True)
+    specific = fields.String(required=True)
+    currency = fields.String(required=True)
+    plan = money()
+    adjusted_plan = money()
+    executed_q1 = money()
+    executed_q2 = money()
+    executed_q3 = money()
+    executed_q4 = money()
+    executed = money()
+
+
+class ImportResult(Schema):
+    rows = fields.Integer(required=True, metadata={"description": "budget lines in the file"})
+    changed_lines = fields.Integer(required=True, metadata={"description": "inserted or with new values"})
+    institutions = fields.Integer(required=True, metadata={"description": "institutions with a changed line"})
+    years = fields.List(fields.Integer(), required=True, metadata={"description": "years with a changed line"})
+    events = fields.Integer(required=True, metadata={"description": "budget_updated events published"})
+    sha256 = fields.String(required=True, metadata={"description": "of the file"})
