@@ -51,6 +51,133 @@ class DeadLetterQuerySchema(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
+# ---- Documented answers (documentation only: the views return plain dicts) ---------------------
+
+class PartUnavailable(Schema):
+    """What a summary part is when what it reads is down."""
+    error = fields.String(required=True, metadata={"description": "`<dependency> unavailable`, or the failure"})
+    checked_at = fields.DateTime(required=True)
+
+
+class Part(fields.Nested):
+    """A summary part computed on its own: its schema's object, or PartUnavailable (documented as oneOf)."""
+
+
+def part2properties(self, field, ret, **kwargs) -> dict:
+    """apispec attribute function: a `Part` is oneOf its nested schema and PartUnavailable."""
+    if not isinstance(field, Part):
+        return {}
+    nested = {"$ref": ret.pop("$ref")} if "$ref" in ret else ret.pop("allOf")[0]
+    return {"oneOf": [nested, self.resolve_nested_schema(PartUnavailable)]}
+
+
+class ReadinessCheck(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("ok", "down")))
+    required = fields.Boolean(required=True, metadata={"description": "down: unready (else only degraded)"})
+    error = fields.String(required=True, allow_none=True)
+    checked_at = fields.DateTime(required=True)
+    ms = fields.Float(required=True, metadata={"description": "how long the check took"})
+
+
+class OutboxState(Schema):
+    backlog = fields.Integer(required=True, metadata={"description": "events not yet published"})
+    oldest_age_seconds = fields.Float(required=True, metadata={"description": "age of the oldest of them (0: none)"})
+
+
+class PartitionLag(Schema):
+    group = fields.String(required=True)
+    topic = fields.String(required=True)
+    partition = fields.Integer(required=True)
+    committed = fields.Integer(required=True, metadata={"description": "the group's committed offset"})
+    end = fields.Integer(required=True, metadata={"description": "the partition's end offset"})
+    lag = fields.Integer(required=True)
+
+
+class ConsumerLag(Schema):
+    total = fields.Integer(required=True)
+    partitions = fields.List(fields.Nested(PartitionLag), required=True)
+
+
+class DeadLetterCounts(Schema):
+    total = fields.Integer(required=True)
+    by_topic = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                           metadata={"description": "dead letters per `<topic>.dlq`"})
+
+
+class TrendPoint(Schema):
+    t = fields.DateTime(required=True)
+    outbox_backlog = fields.Integer(required=True)
+    outbox_oldest_age_seconds = fields.Float(required=True)
+    consumer_lag = fields.Integer(required=True)
+    dead_letters = fields.Integer(required=True)
+
+
+class Trend(Schema):
+    interval_seconds = fields.Integer(required=True)
+    points = fields.List(fields.Nested(TrendPoint), required=True, metadata={"description": "oldest first"})
+
+
+class OperatorSummary(Schema):
+    service = fields.String(required=True)
+    checked_at = fields.DateTime(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("ready", "degraded", "unready")),
+                           metadata={"description": "unready: a required check is down; degraded: another one"})
+    checks = fields.Dict(keys=fields.String(), values=fields.Nested(ReadinessCheck), required=True,
+                         metadata={"description": "readiness checks by name"})
+    outbox = Part(OutboxState, required=True)
+    consumer_lag = Part(ConsumerLag, required=True)
+    dead_letters = Part(DeadLetterCounts, required=True)
+    trend = Part(Trend, required=True, metadata={"description": "the last hour"})
+    sections = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True, metadata={"description": (
+        "the service's own parts by name (appeals: due soon, overdue...; none elsewhere); each is its own "
+        "object, or {error, checked_at} like PartUnavailable")})
+
+
+class EventDeadLetter(Schema):
+    """A record a consumer gave up on, copied to `<topic>.dlq`."""
+    topic = fields.String(required=True, metadata={"description": "the `.dlq` topic"})
+    partition = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    key = fields.String(required=True, allow_none=True)
+    error = fields.String(required=True)
+    original_topic = fields.String(required=True)
+    original_partition = fields.Integer(required=True, allow_none=True)
+    original_offset = fields.Integer(required=True, allow_none=True)
+    consumer_group = fields.String(required=True)
+    failed_at = fields.DateTime(required=True, allow_none=True)
+    attempts = fields.Integer(required=True, allow_none=True)
+    event_id = fields.String(required=True, allow_none=True, metadata={"description": "null: not a JSON event"})
+    event_type = fields.String(required=True, allow_none=True)
+    replayed_at = fields.DateTime(required=True, allow_none=True, metadata={"description": "null: not replayed"})
+
+
+class EventDeadLetters(Schema):
+    service = fields.String(required=True)
+    groups = fields.List(fields.String(), required=True, metadata={"description": "the service's consumer groups"})
+    dead_letters = fields.List(fields.Nested(EventDeadLetter), required=True, metadata={"description": "newest first"})
+
+
+class RecordPosition(Schema):
+    topic = fields.String(required=True)
+    partition = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+
+
+class DeadLetterReplay(Schema):
+    dead_letter = fields.Nested(EventDeadLetter, required=True)
+    replayed_to = fields.Nested(RecordPosition, required=True, metadata={"description": "where the record went"})
+
+
+class OperatorBlueprint(Blueprint):
+    """Documents `Part` fields as oneOf in the API the blueprint is registered on."""
+
+    def register_views_in_doc(self, api, app, spec, **kwargs):
+        converter = api.ma_plugin.converter
+        if not hasattr(converter, part2properties.__name__):
+            converter.add_attribute_function(part2properties)
+        super().register_views_in_doc(api, app, spec, **kwargs)
+
+
 class OperatorSources:
     """What the operator API reads for one service: its database, Redis, Kafka and consumer groups."""
 
@@ -108,11 +235,13 @@ def operator_blueprint(service: str, context, *, groups: list[str] | None = None
                        sections: dict[str, Section] | None = None) -> Blueprint:
     """The operator API of `service`; `sections` adds the service's own parts to the summary."""
     sources = OperatorSources.from_context(service, context, groups)
-    blp = Blueprint(f"{service}-operator-pipeline", __name__, url_prefix=f"/api/{service}/v1/operator",
+    blp = OperatorBlueprint(f"{service}-operator-pipeline", __name__, url_prefix=f"/api/{service}/v1/operator",
                     description="Operators: health, event flow, dead letters")
 
     @blp.route("/summary", methods=["GET"])
     @require_role("operator")
+    @blp.alt_response(200, schema=OperatorSummary, success=True, description=(
+        "Every part is computed on its own: one whose component is down is {error, checked_at} (PartUnavailable)"))
     def summary():
         """Health checks, outbox, consumer lag, dead letters, the last hour's trend and the service's own parts."""
         checks = run_checks(current_app)
@@ -129,6 +258,7 @@ def operator_blueprint(service: str, context, *, groups: list[str] | None = None
     @blp.route("/dead-letters", methods=["GET"])
     @blp.arguments(DeadLetterQuerySchema, location="query", unknown=RAISE)
     @require_role("operator")
+    @blp.alt_response(200, schema=EventDeadLetters, success=True, description="Newest first")
     def list_dead_letters(query):
         """This service's dead letters (its consumer groups' records in `<topic>.dlq`), newest first."""
         reader = deadletters.open_reader(sources.bootstrap)
@@ -142,6 +272,7 @@ def operator_blueprint(service: str, context, *, groups: list[str] | None = None
 
     @blp.route("/dead-letters/<string:topic>/<int:partition>/<int:offset>/replay", methods=["POST"])
     @require_role("operator")
+    @blp.alt_response(202, schema=DeadLetterReplay, success=True, description="Published again to its original topic")
     def replay_dead_letter(topic, partition, offset):
         """Publish the dead letter's original record to its original topic again — once (409 after)."""
         reader = deadletters.open_reader(sources.bootstrap)
