@@ -76,6 +76,12 @@ class Media(MethodView):
         return usecases.get_media(ctx(), str(media_id))
 
 
+REDIRECT_HEADERS = {
+    "Location": {"description": "the short-lived (presigned) storage URL", "schema": {"type": "string", "format": "uri"}},
+    "Cache-Control": {"description": "`private, max-age=60`", "schema": {"type": "string"}},
+}
+
+
 def _see_other(url: str):
     response = redirect(url, code=302)
     response.headers["Cache-Control"] = "private, max-age=60"
@@ -84,7 +90,7 @@ def _see_other(url: str):
 
 @blp.route("/media/<uuid:media_id>/content")
 class Content(MethodView):
-    @blp.response(302, description="to a short-lived URL of the public copy (metadata removed)")
+    @blp.response(302, description="to a short-lived URL of the public copy (metadata removed)", headers=REDIRECT_HEADERS)
     def get(self, media_id):
         """The public copy."""
         return _see_other(usecases.public_url(ctx(), str(media_id), "content"))
@@ -92,7 +98,7 @@ class Content(MethodView):
 
 @blp.route("/media/<uuid:media_id>/thumbnail")
 class Thumbnail(MethodView):
-    @blp.response(302, description="to a short-lived URL of the thumbnail (≤ 320 px)")
+    @blp.response(302, description="to a short-lived URL of the thumbnail (≤ 320 px)", headers=REDIRECT_HEADERS)
     def get(self, media_id):
         """The thumbnail (a video's from its poster frame)."""
         return _see_other(usecases.public_url(ctx(), str(media_id), "thumbnail"))
@@ -100,7 +106,7 @@ class Thumbnail(MethodView):
 
 @blp.route("/media/<uuid:media_id>/poster")
 class Poster(MethodView):
-    @blp.response(302, description="to a short-lived URL of a video's poster frame")
+    @blp.response(302, description="to a short-lived URL of a video's poster frame", headers=REDIRECT_HEADERS)
     def get(self, media_id):
         """A video's poster frame."""
         return _see_other(usecases.public_url(ctx(), str(media_id), "poster"))
@@ -108,7 +114,7 @@ class Poster(MethodView):
 
 @blp.route("/media/<uuid:media_id>/original")
 class Original(MethodView):
-    @blp.response(302, description="to a short-lived URL of the untouched original")
+    @blp.response(302, description="to a short-lived URL of the untouched original", headers=REDIRECT_HEADERS)
     def get(self, media_id):
         """The untouched original: operators, and staff of the institution an appeal with it is about."""
         principal = current_principal()
