@@ -11,7 +11,7 @@ import http
 
 from apispec import BasePlugin
 from flask import Flask
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -23,7 +23,12 @@ ACCESS_RESPONSES = {
 
 
 class ProblemSchema(Schema):
-    """RFC 9457 problem details; `title` and `detail` in the request's language (kk/ru)."""
+    """RFC 9457 problem details; `title` and `detail` in the request's language (kk/ru). Problems may carry
+    extension members (`dependency` of a 503, `limit` of a 413, the upload's `reason` of a 415...)."""
+
+    class Meta:
+        unknown = INCLUDE
+
     type = fields.String(required=True, metadata={"example": "about:blank"})
     title = fields.String(required=True)
     status = fields.Integer(required=True)

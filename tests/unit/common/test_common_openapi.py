@@ -59,6 +59,7 @@ def test_every_error_answer_is_documented_as_problem_json():
         assert content == {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     problem = spec["components"]["schemas"]["Problem"]
     assert set(problem["required"]) == {"type", "title", "status"}
+    assert problem["additionalProperties"] is True  # extension members: a 503's dependency, a 413's limit...
 
 
 def test_a_role_on_the_view_or_its_blueprint_documents_the_token_and_401_403():
