@@ -24,7 +24,7 @@ from redis import Redis, RedisError
 
 from services.common import metrics
 
-PREFIX = "budget:cache"
+PREFIX = "budget:cache:v2"  # a new version when a cached body's format changes: old answers are never served
 MAPS = "maps"  # every map's generation; "maps:<year>" one year's (institution generations: their id)
 
 

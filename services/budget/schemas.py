@@ -255,8 +255,8 @@ class InstitutionYear(Schema):
     adjusted_plan = money()
     executed = money()
     execution_pct = percent()
-    headcount = fields.String(required=True, allow_none=True, metadata={"description": "pupils, children, beds... "
-                                                                        "as a decimal string"})
+    headcount = fields.String(required=True, allow_none=True, metadata={
+        "description": "pupils, children, beds... as a decimal string", "pattern": r"^\d+(\.\d+)?$"})
     unit_cost = money(allow_none=True)
     rank = fields.Nested(PeerRank, required=True)
     flag_count = fields.Integer(required=True)

@@ -111,7 +111,7 @@ def institution_detail(sessions: sessionmaker, institution_id: str, lang: str) -
         "years": [{
             "year": y.year, "plan": _money(y.plan), "adjusted_plan": _money(y.adjusted_plan),
             "executed": _money(y.executed), "execution_pct": _money(y.execution_pct),
-            "headcount": None if y.headcount is None else str(y.headcount.normalize()),
+            "headcount": None if y.headcount is None else format(y.headcount.normalize(), "f"),  # 310, never 3.1E+2
             "unit_cost": _money(y.unit_cost),
             "rank": {"district": y.rank_district, "district_peers": y.peers_district,
                      "region": y.rank_region, "region_peers": y.peers_region},
