@@ -188,6 +188,7 @@ class OperatorSources:
         self.bootstrap = bootstrap
         self.groups = groups
         self.outbox = outbox_table(MetaData())
+        self.kafka = deadletters.OperatorKafka(bootstrap)
 
     @classmethod
     def from_context(cls, service: str, context, groups: list[str] | None = None) -> "OperatorSources":
@@ -197,18 +198,14 @@ class OperatorSources:
     def pipeline(self) -> dict:
         """Outbox, consumer lag and dead letters, each part on its own (a failure becomes {"error"})."""
         result = {"outbox": _guarded(lambda: outbox_stats(self.engine, self.outbox))}
-        try:
-            reader = deadletters.open_reader(self.bootstrap)
+        try:  # both from Kafka: an error in either rebuilds the clients, and both parts say why
+            with self.kafka.clients() as (reader, admin):
+                lag = _lag_part(deadletters.consumer_lag(admin, reader, self.groups))
+                letters = _dead_letter_part(deadletters.read_dead_letters(reader, self.groups))
+            result.update(consumer_lag=lag, dead_letters=letters)
         except Exception as exc:
             error = _describe(exc)
-            return {**result, "consumer_lag": error, "dead_letters": error}
-        try:
-            result["consumer_lag"] = _guarded(lambda: _lag_part(deadletters.consumer_lag(
-                self.bootstrap, reader, self.groups)))
-            result["dead_letters"] = _guarded(lambda: _dead_letter_part(deadletters.read_dead_letters(
-                reader, self.groups)))
-        finally:
-            reader.close()
+            result.update(consumer_lag=error, dead_letters=error)
         return result
 
     def record_trend_point(self, pipeline: dict) -> bool:
@@ -261,11 +258,8 @@ def operator_blueprint(service: str, context, *, groups: list[str] | None = None
     @blp.alt_response(200, schema=EventDeadLetters, success=True, description="Newest first")
     def list_dead_letters(query):
         """This service's dead letters (its consumer groups' records in `<topic>.dlq`), newest first."""
-        reader = deadletters.open_reader(sources.bootstrap)
-        try:
+        with sources.kafka.clients() as (reader, _):
             letters = deadletters.read_dead_letters(reader, sources.groups)
-        finally:
-            reader.close()
         letters = letters[:query["limit"]]
         deadletters.mark_replayed(sources.redis, letters)
         return {"service": service, "groups": sources.groups, "dead_letters": [d.as_dict() for d in letters]}
@@ -275,12 +269,9 @@ def operator_blueprint(service: str, context, *, groups: list[str] | None = None
     @blp.alt_response(202, schema=DeadLetterReplay, success=True, description="Published again to its original topic")
     def replay_dead_letter(topic, partition, offset):
         """Publish the dead letter's original record to its original topic again — once (409 after)."""
-        reader = deadletters.open_reader(sources.bootstrap)
-        try:
+        with sources.kafka.clients() as (reader, _):
             result = deadletters.replay(reader, sources.redis, sources.bootstrap, sources.groups,
                                         topic, partition, offset)
-        finally:
-            reader.close()
         return result, 202
 
     return blp
