@@ -6,7 +6,7 @@ import { t, tOr } from "../i18n.js";
 import { evidenceGallery } from "../evidence.js";
 import { evidencePicker } from "../media.js";
 import { navigate } from "../router.js";
-import { staffToken } from "../staff.js";
+import { portalListUrl, staffToken } from "../staff.js";
 import { deadlineInfo, statusBadge, timeline } from "../timeline.js";
 import { errorBox, fieldError, section, showFieldErrors } from "../ui.js";
 import { logoutButton } from "./portal.js";
@@ -55,7 +55,7 @@ export async function render(root, { id }) {
   try {
     appeal = await get(`${APPEALS}/staff/appeals/${encodeURIComponent(id)}`, { token });
   } catch (err) {
-    fill(root, h("nav", { class: "crumbs" }, h("a", { href: "/portal", "data-link": "" }, t("portal.back"))), errorBox(err));
+    fill(root, h("nav", { class: "crumbs" }, h("a", { href: portalListUrl(), "data-link": "" }, t("portal.back"))), errorBox(err));
     return;
   }
   const reload = () => render(root, { id });
@@ -73,7 +73,7 @@ export async function render(root, { id }) {
   }, t("portal.start")) : null;
 
   fill(root, 
-    h("nav", { class: "crumbs" }, h("a", { href: "/portal", "data-link": "" }, t("portal.back")), " ", logoutButton(root)),
+    h("nav", { class: "crumbs" }, h("a", { href: portalListUrl(), "data-link": "" }, t("portal.back")), " ", logoutButton(root)),
     h("h1", {}, t("portal.appeal_title", { ticket: appeal.ticket })),
     h("p", { class: "lead" }, statusBadge(appeal.status), " ", tOr(`category.${appeal.category}`, appeal.category)),
     deadlineInfo(appeal.deadline, appeal.status),

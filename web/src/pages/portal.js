@@ -1,11 +1,12 @@
-// The institution portal: login, then the institution's appeals with deadlines, overdue first.
+// The institution portal: login, then the institution's appeals with deadlines, overdue first, a page at a time.
 import { APPEALS, get, items, post } from "../api.js";
 import { h, fill } from "../dom.js";
 import { isOverdue, sortAppeals } from "../appeal-order.js";
-import { date } from "../format.js";
+import { date, number } from "../format.js";
 import { t, tOr } from "../i18n.js";
 import { navigate } from "../router.js";
-import { setStaffToken, staffToken } from "../staff.js";
+import { pageOf, pageParam, pageUrl } from "../paging.js";
+import { rememberPortalList, setStaffToken, staffToken } from "../staff.js";
 import { deadlineInfo, statusBadge } from "../timeline.js";
 import { errorBox, fieldError, showFieldErrors } from "../ui.js";
 
@@ -50,11 +51,15 @@ export async function render(root) {
     root.querySelector("input")?.focus();
     return;
   }
+  const focus = focusAfterRender;
+  focusAfterRender = null;
+  const asked = location.pathname + location.search;
   fill(root, h("p", { role: "status" }, t("map.loading")));
   let list;
   try {
-    list = items(await get(`${APPEALS}/staff/appeals`, { token, params: { limit: 200 } }));
+    list = await allAppeals(token);
   } catch (err) {
+    if (location.pathname + location.search !== asked) return;
     if (err.status === 401) {
       setStaffToken(null);
       fill(root, loginForm(root));
@@ -63,13 +68,69 @@ export async function render(root) {
     fill(root, h("h1", {}, t("portal.title")), errorBox(err), logoutButton(root));
     return;
   }
-  const sorted = sortAppeals(list);
-  fill(root, 
+  if (location.pathname + location.search !== asked) return; // a newer visit renders its own page
+  const view = pageOf(sortAppeals(list), pageParam(location.search));
+  const here = pageUrl(location, view.page);
+  if (here !== location.pathname + location.search) history.replaceState(null, "", here); // ?page=99 of a shorter list
+  rememberPortalList(here);
+  fill(root,
     h("div", { class: "portal-head" }, h("h1", {}, t("portal.title")), logoutButton(root)),
-    sorted.length ? h("ul", { class: "appeal-list" }, sorted.map((a) => h("li", { class: isOverdue(a) ? "overdue" : null },
-      h("a", { href: `/portal/appeals/${encodeURIComponent(a.id)}`, "data-link": "" }, a.ticket),
-      " ", statusBadge(a.status), " ", h("span", {}, tOr(`category.${a.category}`, a.category)),
-      h("div", { class: "muted" }, `${t("portal.submitted")} ${date(a.submitted_at)}`),
-      deadlineInfo(a.deadline, a.status))))
-      : h("p", { class: "muted" }, t("portal.empty")));
+    view.total ? [
+      h("p", { class: "muted" },
+        t("portal.range", { from: number(view.from), to: number(view.to), total: number(view.total) })),
+      h("ul", { class: "appeal-list" }, view.items.map((a) => h("li", { class: isOverdue(a) ? "overdue" : null },
+        h("a", { href: `/portal/appeals/${encodeURIComponent(a.id)}`, "data-link": "" }, a.ticket),
+        " ", statusBadge(a.status), " ", h("span", {}, tOr(`category.${a.category}`, a.category)),
+        h("div", { class: "muted" }, `${t("portal.submitted")} ${date(a.submitted_at)}`),
+        deadlineInfo(a.deadline, a.status)))),
+      pager(view),
+    ] : h("p", { class: "muted" }, t("portal.empty")));
+  if (focus) {
+    const wanted = root.querySelector(`.pager [data-go="${focus}"]`);
+    (wanted && !wanted.disabled ? wanted : root.querySelector(".pager button:not(:disabled)"))?.focus();
+  }
+}
+
+// Which pager button had focus before its page replaced the list: a keyboard user keeps their place.
+let focusAfterRender = null;
+
+/** Previous / next page buttons; the page is in the URL, so reload and the back button keep it. */
+function pager(view) {
+  if (view.pages <= 1) return null;
+  const go = (direction, page) => h("button", {
+    type: "button", class: "pager-button", dataset: { go: direction }, disabled: page < 1 || page > view.pages,
+    onclick: () => { focusAfterRender = direction; navigate(pageUrl(location, page)); },
+  }, direction === "prev" ? [h("span", { "aria-hidden": "true" }, "← "), t("portal.prev")]
+    : [t("portal.next"), h("span", { "aria-hidden": "true" }, " →")]);
+  return h("nav", { class: "pager", "aria-label": t("portal.pages") },
+    go("prev", view.page - 1),
+    h("span", { class: "pager-where" }, t("portal.page_of", { page: number(view.page), pages: number(view.pages) })),
+    go("next", view.page + 1));
+}
+
+const CHUNK = 200; // the largest page the appeals API gives
+
+/**
+ * Every appeal of the institution. The service pages in deadline order only (last year's answered appeals
+ * before today's overdue ones), so the portal's own order — overdue first, then open ones by nearest
+ * deadline, then finished ones — needs the whole list; the pages are pages of that order.
+ */
+async function allAppeals(token) {
+  const chunk = (offset) => get(`${APPEALS}/staff/appeals`, { token, params: { limit: CHUNK, offset } });
+  const first = await chunk(0);
+  const list = [...items(first)];
+  const total = first?.total;
+  if (Number.isInteger(total)) {
+    const offsets = [];
+    for (let offset = CHUNK; offset < total; offset += CHUNK) offsets.push(offset);
+    (await Promise.all(offsets.map(chunk))).forEach((answer) => list.push(...items(answer)));
+  } else {
+    for (let last = list.length; last === CHUNK;) { // no total: ask until a short page
+      const more = items(await chunk(list.length));
+      list.push(...more);
+      last = more.length;
+    }
+  }
+  const seen = new Set(); // an appeal filed between two requests shifts the pages by one
+  return list.filter((a) => !seen.has(a.id) && seen.add(a.id));
 }
