@@ -26,11 +26,69 @@ function savedState() {
   };
 }
 
+/**
+ * An institution's dot: a small element rather than a canvas circle, so a keyboard reaches it (Tab), opens it
+ * (Enter) and a screen reader names it. Only the markers markercluster shows are in the page, never thousands.
+ */
+const Dot = L.Icon.extend({
+  options: { iconSize: [14, 14], iconAnchor: [7, 7], popupAnchor: [0, -4], className: "dot" },
+  createIcon(old) {
+    const el = old || document.createElement("div");
+    this._setIconStyles(el, "icon");
+    el.style.background = this.options.colour;
+    el.setAttribute("aria-label", this.options.label);
+    return el;
+  },
+  createShadow() {
+    return null;
+  },
+});
+
+/** A cluster's circle with its count, named for a screen reader: how many institutions, and that Enter zooms in. */
+const ClusterIcon = L.DivIcon.extend({
+  createIcon(old) {
+    const el = L.DivIcon.prototype.createIcon.call(this, old);
+    el.setAttribute("aria-label", this.options.label);
+    return el;
+  },
+});
+
 function select(id, labelKey, options, value, onChange) {
   return h("div", { class: "field" },
     h("label", { for: id }, t(labelKey)),
     h("select", { id, name: id, onchange: (e) => onChange(e.target.value) },
       options.map(([v, label]) => h("option", { value: v, selected: String(v) === String(value) }, label))));
+}
+
+/**
+ * Keyboard use of the markers: Enter on an institution opens its popup with the focus on the popup's link
+ * (Escape closes it and goes back to the marker); Enter on a cluster zooms in (markercluster does that) and the
+ * focus goes on to what the cluster split into, instead of staying on the map as a whole.
+ */
+function keyboardAccess(map, cluster) {
+  let opener = null;
+  cluster.on("popupopen", (e) => { opener = e.layer; });
+  cluster.on("keypress", (e) => {
+    if (e.originalEvent.key === "Enter" && e.layer.isPopupOpen?.()) e.layer.getPopup().getElement()?.querySelector("a")?.focus();
+  });
+  map.getContainer().addEventListener("keydown", (e) => {
+    if (e.key !== "Escape" || !e.target.closest(".leaflet-popup")) return;
+    map.closePopup();
+    opener?.getElement()?.focus();
+  });
+  cluster.on("clusterkeypress", (e) => {
+    if (e.originalEvent.key !== "Enter") return;
+    const child = e.layer.getAllChildMarkers()[0];
+    const asked = Date.now();
+    const focusChild = () => {
+      map.off("zoomend", focusChild);
+      cluster.off("spiderfied", focusChild);
+      // after markercluster has put the focus on the map
+      if (Date.now() - asked < 3000) setTimeout(() => cluster.getVisibleParent(child)?.getElement()?.focus({ preventScroll: true }));
+    };
+    map.on("zoomend", focusChild);
+    cluster.on("spiderfied", focusChild);
+  });
 }
 
 export async function render(root) {
@@ -72,6 +130,7 @@ export async function render(root) {
   const cluster = L.markerClusterGroup({
     chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50, iconCreateFunction: clusterIcon,
   });
+  keyboardAccess(map, cluster); // before markercluster's own handlers: a zoom without animation ends at once
   cluster.addTo(map);
   const districtLayer = L.layerGroup().addTo(map);
   let markers = [];
@@ -133,8 +192,9 @@ export async function render(root) {
     }
     const n = group.getChildCount();
     const size = n < 10 ? 30 : n < 100 ? 36 : 44;
-    return L.divIcon({
+    return new ClusterIcon({
       html: `<span style="background:${colour}">${n}</span>`, className: "cluster", iconSize: [size, size],
+      label: t("map.cluster", { n: number(n) }),
     });
   }
 
@@ -145,9 +205,7 @@ export async function render(root) {
       if (!latlng) continue;
       const p = f.properties || {};
       const id = f.id ?? p.id;
-      const marker = L.circleMarker(latlng, {
-        radius: 7, weight: 1, color: "#fff", fillOpacity: 0.9, fillColor: markerColour(p, state.colour),
-      });
+      const marker = L.marker(latlng, { icon: new Dot({ colour: markerColour(p, state.colour), label: localName(p) }) });
       marker.ashyq = p;
       marker.bindPopup(() => popup(p, id));
       markers.push({ marker, p, id, text: foldText(`${p.name_kk || ""} ${p.name_ru || ""}`) });
@@ -177,7 +235,12 @@ export async function render(root) {
 
   function restyle() {
     sessionStorage.setItem(STATE_KEY, JSON.stringify(state));
-    markers.forEach(({ marker, p }) => marker.setStyle({ fillColor: markerColour(p, state.colour) }));
+    markers.forEach(({ marker, p }) => {
+      const colour = markerColour(p, state.colour);
+      marker.options.icon.options.colour = colour;
+      const el = marker.getElement(); // only the markers on the map have one
+      if (el) el.style.background = colour;
+    });
     cluster.refreshClusters();
     renderLegend();
   }
