@@ -1,7 +1,8 @@
 // The order of the institution's work list: overdue first, then open ones by nearest deadline, then the rest.
 import { daysUntil } from "./format.js";
 
-const OPEN = ["submitted", "delivered", "in_progress", "extended", "overdue", "escalated", "disputed"];
+// A redirected appeal is new work for the institution it was sent to: its deadline runs (the service's RUNNING).
+const OPEN = ["submitted", "redirected", "delivered", "in_progress", "extended", "overdue", "escalated", "disputed"];
 
 export function isOverdue(appeal, now = new Date()) {
   if (appeal.status === "overdue" || appeal.status === "escalated") return true;

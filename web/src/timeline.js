@@ -16,7 +16,7 @@ export function timeline(history = []) {
     e.reason && REASONED.includes(e.to_status) ? h("p", { class: "muted" }, e.reason) : null)));
 }
 
-const FINISHED = ["answered", "closed", "rejected", "redirected"];
+const FINISHED = ["answered", "closed", "rejected"]; // a redirected appeal's deadline still runs
 
 export function deadlineInfo(deadline, status) {
   if (!deadline) return null;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { flattenErrors } from "../src/api.js";
-import { sortAppeals } from "../src/appeal-order.js";
+import { isOverdue, sortAppeals } from "../src/appeal-order.js";
 import { daysUntil, money, todayInAlmaty } from "../src/format.js";
 import { executionPct, foldText, markerColour } from "../src/kinds.js";
 import { checkFile } from "../src/media.js";
@@ -44,6 +44,18 @@ test("overdue appeals come first, then open ones by deadline, then finished ones
     { ticket: "escalated", status: "escalated", deadline: "2026-11-25" },
   ];
   assert.deepEqual(sortAppeals(list, now).map((a) => a.ticket), ["past", "escalated", "sooner", "later", "answered"]);
+});
+
+test("an appeal redirected to the institution is open work there, overdue once its deadline has passed", () => {
+  const now = new Date("2026-11-26T06:00:00Z");
+  const list = [
+    { ticket: "answered", status: "answered", deadline: "2026-11-01" },
+    { ticket: "moved-late", status: "redirected", deadline: "2026-11-20" },
+    { ticket: "open", status: "delivered", deadline: "2026-12-01" },
+    { ticket: "moved", status: "redirected", deadline: "2026-11-30" },
+  ];
+  assert.deepEqual(sortAppeals(list, now).map((a) => a.ticket), ["moved-late", "moved", "open", "answered"]);
+  assert.equal(isOverdue(list[1], now), true);
 });
 
 test("field errors from problem+json flatten to dotted paths", () => {
