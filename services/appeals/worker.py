@@ -11,7 +11,7 @@ from services.common.consumer import ConsumerRunner
 from services.common.db import make_engine, make_session_factory
 from services.common.operator import trend_sampler
 from services.common.outbox import OutboxRelay
-from services.common.settings import Settings, get, get_int
+from services.common.settings import Settings, get_int
 from services.common.workers import run_loops
 
 from . import db, events, queries, usecases, workflow
@@ -39,8 +39,7 @@ def deadline_loop(sessions, clock: Callable[[], datetime], every: float = SWEEP_
 def build_loops(settings: Settings, clock: Callable[[], datetime] = workflow.utcnow) -> dict:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    relay = OutboxRelay(service="appeals", engine=engine, outbox=db.outbox, bootstrap=settings.kafka_bootstrap,
-                        poll_seconds=float(get("ASHYQ_OUTBOX_POLL_SECONDS")))
+    relay = OutboxRelay.for_service("appeals", engine=engine, outbox=db.outbox, bootstrap=settings.kafka_bootstrap)
     consumer = ConsumerRunner(
         service="appeals", group_id="appeals", bootstrap=settings.kafka_bootstrap,
         topics=[topics.BUDGET_INSTITUTIONS, topics.NOTIFICATIONS, topics.MEDIA],

@@ -6,7 +6,7 @@ from services.common import logs, topics
 from services.common.consumer import ConsumerRunner
 from services.common.db import make_engine, make_session_factory
 from services.common.outbox import OutboxRelay
-from services.common.settings import Settings, get, get_int
+from services.common.settings import Settings, get_int
 from services.common.operator import trend_sampler
 from services.common.workers import run_loops
 
@@ -40,8 +40,7 @@ def build_loops(settings: Settings) -> dict:
         if institution_id:
             cache.invalidate(institution_ids=[institution_id], all_maps=True)
 
-    relay = OutboxRelay(service="budget", engine=engine, outbox=db.outbox, bootstrap=settings.kafka_bootstrap,
-                        poll_seconds=float(get("ASHYQ_OUTBOX_POLL_SECONDS")))
+    relay = OutboxRelay.for_service("budget", engine=engine, outbox=db.outbox, bootstrap=settings.kafka_bootstrap)
     consumer = ConsumerRunner(
         service="budget", group_id="budget", bootstrap=settings.kafka_bootstrap,
         topics=[topics.APPEALS, topics.MEDIA],

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from . import metrics
 from .db import OUTBOX_WAKE_CHANNEL
 from .events import encode_event
+from .settings import get, get_bool
 from .kafka import make_producer
 
 logger = logging.getLogger(__name__)
@@ -29,16 +30,23 @@ logger = logging.getLogger(__name__)
 
 class OutboxRelay:
     def __init__(self, *, service: str, engine: Engine, outbox: Table, bootstrap: str,
-                 poll_seconds: float = 1.0, batch_size: int = 500):
+                 poll_seconds: float = 1.0, batch_size: int = 500, listen: bool = True):
         self.service = service
         self.engine = engine
         self.outbox = outbox
         self.bootstrap = bootstrap
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
+        self.listen = listen  # off where LISTEN cannot work (PgBouncer's transaction pooling): poll every poll_seconds
         self.lock_id = zlib.crc32(f"ashyq-outbox-{service}".encode())
         self._producer = None
         self._last_gauges = 0.0
+
+    @classmethod
+    def for_service(cls, service: str, *, engine: Engine, outbox: Table, bootstrap: str) -> "OutboxRelay":
+        """The relay as the environment configures it (ASHYQ_OUTBOX_POLL_SECONDS, ASHYQ_OUTBOX_LISTEN)."""
+        return cls(service=service, engine=engine, outbox=outbox, bootstrap=bootstrap,
+                   poll_seconds=float(get("ASHYQ_OUTBOX_POLL_SECONDS")), listen=get_bool("ASHYQ_OUTBOX_LISTEN"))
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -50,10 +58,14 @@ class OutboxRelay:
                         stop.wait(1.0)  # another relay of this service is the publisher
                         continue
                     try:
-                        lock_conn.execute(text(f"LISTEN {OUTBOX_WAKE_CHANNEL}"))  # before the first look: no row missed
-                        self._publish_until(stop, lock_conn.connection.driver_connection)
+                        listener = None
+                        if self.listen:
+                            lock_conn.execute(text(f"LISTEN {OUTBOX_WAKE_CHANNEL}"))  # before the first look
+                            listener = lock_conn.connection.driver_connection
+                        self._publish_until(stop, listener)
                     finally:
-                        lock_conn.execute(text("UNLISTEN *; select pg_advisory_unlock(:id)"), {"id": self.lock_id})
+                        lock_conn.execute(text("UNLISTEN *"))  # the pooled connection goes back quiet
+                        lock_conn.execute(text("select pg_advisory_unlock(:id)"), {"id": self.lock_id})
             except Exception as exc:
                 logger.warning("outbox relay paused: %s: %s", type(exc).__name__, exc)
                 self._drop_producer()
@@ -64,11 +76,14 @@ class OutboxRelay:
         while not stop.is_set():
             self._update_gauges()
             if self.publish_batch() == 0:
-                self._wait_for_rows(listener)
+                self._wait_for_rows(listener, stop)
 
-    def _wait_for_rows(self, listener) -> None:
+    def _wait_for_rows(self, listener, stop: threading.Event | None = None) -> None:
         """Until a transaction that wrote outbox rows commits (its trigger's NOTIFY) or `poll_seconds` pass.
         Announcements that came meanwhile are taken together: one look at the table serves them all."""
+        if listener is None:
+            (stop or threading.Event()).wait(self.poll_seconds)
+            return
         for _ in listener.notifies(timeout=self.poll_seconds, stop_after=1):
             pass
         for _ in listener.notifies(timeout=0):

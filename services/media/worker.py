@@ -54,8 +54,7 @@ def render_loop(ctx: MediaContext):
 def build_loops(settings: Settings) -> dict:
     engine = make_engine(settings.database_url)
     ctx = build_context(make_session_factory(engine))
-    relay = OutboxRelay(service="media", engine=engine, outbox=db.outbox, bootstrap=settings.kafka_bootstrap,
-                        poll_seconds=float(get("ASHYQ_OUTBOX_POLL_SECONDS")))
+    relay = OutboxRelay.for_service("media", engine=engine, outbox=db.outbox, bootstrap=settings.kafka_bootstrap)
     appeals = ConsumerRunner(
         service="media", group_id="media", bootstrap=settings.kafka_bootstrap, topics=[topics.APPEALS],
         handlers={events.APPEAL_SUBMITTED: lambda e: usecases.attach_from_appeal(ctx, e),

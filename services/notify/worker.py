@@ -49,8 +49,7 @@ def build_loops(settings: Settings) -> dict:
         loops[f"delivery-{i + 1}"] = DeliveryLoop(sessions=sessions, marks=marks, sender=sender,
                                                   mail_from=get("ASHYQ_MAIL_FROM"), wake=wake).run
     if get_bool("ASHYQ_NOTIFY_OUTBOX_RELAY"):
-        relay = OutboxRelay(service="notify", engine=engine, outbox=db.outbox, bootstrap=settings.kafka_bootstrap,
-                            poll_seconds=float(get("ASHYQ_OUTBOX_POLL_SECONDS")))
+        relay = OutboxRelay.for_service("notify", engine=engine, outbox=db.outbox, bootstrap=settings.kafka_bootstrap)
         loops["outbox-relay"] = relay.run
         loops["operator-trend"] = trend_sampler("notify", engine=engine, redis_url=settings.redis_url,
                                                 bootstrap=settings.kafka_bootstrap)

@@ -12,6 +12,7 @@ from services.common.db import OUTBOX_WAKE_CHANNEL, outbox_table
 from services.common.migrations import add_outbox_wake_trigger
 from services.common.outbox import OutboxRelay
 from services.common.settings import get
+from tests.support.polling import wait_for
 
 SLEEP = 30.0  # the relay's longest sleep: a wake-up well before it can only be the NOTIFY
 
@@ -26,8 +27,8 @@ class Op:
         self.conn.execute(text(sql))
 
 
-def scratch_outbox():
-    engine = create_engine(get("ASHYQ_BUDGET_DATABASE_URL"), connect_args={
+def scratch_outbox(**pool):
+    engine = create_engine(get("ASHYQ_BUDGET_DATABASE_URL"), **pool, connect_args={
         "options": f"-c search_path=wake_{uuid.uuid4().hex[:12]}"})
     with engine.begin() as conn:
         schema = conn.execute(text("show search_path")).scalar()
@@ -81,4 +82,30 @@ def test_announcements_that_came_while_publishing_are_taken_together():
     finally:
         listening.close()
         with engine.begin() as conn:
+            conn.execute(text(f"drop schema {schema} cascade"))
+
+
+def test_a_stopped_relay_lets_go_of_its_lock_and_hands_back_a_quiet_connection():
+    engine, outbox, schema = scratch_outbox(pool_size=2, max_overflow=0)  # the relay's lock and its queries
+    others = create_engine(get("ASHYQ_BUDGET_DATABASE_URL"))
+    relay = OutboxRelay(service=f"wake-test-{uuid.uuid4().hex}", engine=engine, outbox=outbox,
+                        bootstrap="unused", poll_seconds=0.2)  # no rows: it never needs Kafka
+    lock_is_free = text("select pg_try_advisory_lock(:id) and pg_advisory_unlock(:id)")
+    stop = threading.Event()
+    running = threading.Thread(target=relay.run, args=(stop,))
+    running.start()
+    try:
+        with others.connect() as other:
+            wait_for(lambda: not other.execute(lock_is_free, {"id": relay.lock_id}).scalar(), timeout=10,
+                     what="the relay to take its lock")
+            stop.set()
+            running.join(timeout=10)
+            assert other.execute(lock_is_free, {"id": relay.lock_id}).scalar()
+        with engine.connect() as first, engine.connect() as second:  # the whole pool: the relay's connections
+            for conn in (first, second):
+                assert conn.execute(text("select count(*) from pg_listening_channels()")).scalar() == 0
+    finally:
+        stop.set()
+        engine.dispose()
+        with others.begin() as conn:
             conn.execute(text(f"drop schema {schema} cascade"))
