@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.auth import Principal
@@ -60,15 +60,20 @@ def _institution_names(session: Session, institution_id: str) -> dict | None:
 
 # ----- staff
 
-def staff_list(sessions: sessionmaker, principal: Principal, *, status: str | None, limit: int, offset: int) -> dict:
-    query = select(*[db.appeals.c[f] for f in STAFF_FIELDS]).where(
-        db.appeals.c.institution_id == principal.institution_id)
+def staff_list(sessions: sessionmaker, principal: Principal, *, status: str | None, limit: int, offset: int,
+               today: date) -> dict:
+    """The institution's appeals, most urgent first: late ones, then the rest awaiting the institution, then
+    answered and finished ones; by deadline within each. Pages of this order are the portal's pages."""
+    a = db.appeals
+    query = select(*[a.c[f] for f in STAFF_FIELDS]).where(a.c.institution_id == principal.institution_id)
     if status:
-        query = query.where(db.appeals.c.status == status)
+        query = query.where(a.c.status == status)
+    awaiting = a.c.status.notin_([s.value for s in (Status.ANSWERED, *FINISHED)])
+    late = or_(a.c.status.in_([Status.OVERDUE.value, Status.ESCALATED.value]), and_(awaiting, a.c.deadline < today))
+    urgency = case((late, 0), (awaiting, 1), else_=2)
     with sessions() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = session.execute(query.order_by(db.appeals.c.deadline, db.appeals.c.ticket)
-                               .limit(limit).offset(offset)).all()
+        rows = session.execute(query.order_by(urgency, a.c.deadline, a.c.ticket).limit(limit).offset(offset)).all()
     return {"total": total, "items": [dict(r._mapping) for r in rows]}
 
 

@@ -1,4 +1,4 @@
-// Pages of a list already in its final order: the page number lives in the URL (?page=2), 1-based.
+// Pages of a list the server orders and pages: the page number lives in the URL (?page=2), 1-based.
 
 export const PAGE_SIZE = 20;
 
@@ -9,14 +9,15 @@ export function pageParam(search) {
   return raw !== null && Number.isInteger(n) && n >= 1 ? n : 1;
 }
 
-/** One page of `list`: a page past the end shows the last one (a list that shrank since the link was made). */
-export function pageOf(list, page, size = PAGE_SIZE) {
-  const total = list.length;
-  const pages = Math.max(1, Math.ceil(total / size));
-  const current = Math.min(Math.max(1, page), pages);
-  const start = (current - 1) * size;
-  const items = list.slice(start, start + size);
-  return { items, page: current, pages, total, from: total ? start + 1 : 0, to: start + items.length };
+/** How many pages `total` items make (at least one, even empty). */
+export function pageCount(total, size = PAGE_SIZE) {
+  return Math.max(1, Math.ceil(total / size));
+}
+
+/** What the page shows and says: its items (as the server gave them), which page of how many, items from–to of total. */
+export function pageView(items, page, total, size = PAGE_SIZE) {
+  const start = (page - 1) * size;
+  return { items, page, pages: pageCount(total, size), total, from: items.length ? start + 1 : 0, to: start + items.length };
 }
 
 /** The URL of a page of the current path, keeping its other parameters; page 1 has no parameter. */

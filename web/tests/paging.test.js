@@ -2,23 +2,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { PAGE_SIZE, pageOf, pageParam, pageUrl } from "../src/paging.js";
+import { PAGE_SIZE, pageCount, pageParam, pageUrl, pageView } from "../src/paging.js";
 
 const appeals = (n) => Array.from({ length: n }, (_, i) => ({ ticket: `T-${i + 1}` }));
 
 test("a page holds twenty appeals and says which of how many it shows", () => {
   assert.equal(PAGE_SIZE, 20);
-  const second = pageOf(appeals(45), 2);
-  assert.deepEqual(second.items.map((a) => a.ticket), appeals(45).slice(20, 40).map((a) => a.ticket));
+  const second = pageView(appeals(20), 2, 45);
   assert.deepEqual({ ...second, items: undefined }, { items: undefined, page: 2, pages: 3, total: 45, from: 21, to: 40 });
-  const last = pageOf(appeals(45), 3);
+  const last = pageView(appeals(5), 3, 45);
   assert.deepEqual([last.from, last.to, last.items.length], [41, 45, 5]);
 });
 
-test("a page past the end of a list that shrank shows its last page; an empty list has one empty page", () => {
-  assert.equal(pageOf(appeals(21), 7).page, 2);
-  assert.equal(pageOf(appeals(21), 0).page, 1);
-  assert.deepEqual({ ...pageOf([], 3), items: undefined }, { items: undefined, page: 1, pages: 1, total: 0, from: 0, to: 0 });
+test("a list makes at least one page; an empty one says so", () => {
+  assert.deepEqual([pageCount(0), pageCount(20), pageCount(21)], [1, 1, 2]);
+  assert.deepEqual({ ...pageView([], 1, 0), items: undefined }, { items: undefined, page: 1, pages: 1, total: 0, from: 0, to: 0 });
 });
 
 test("the page comes from the URL; anything but a whole number from 1 up is the first page", () => {

@@ -35,9 +35,10 @@ class StaffAppeals(MethodView):
     @blp.response(200)
     @blp.alt_response(200, schema=StaffAppealListSchema, success=True)
     def get(self, query):
-        """The caller's institution's appeals, nearest deadline first."""
+        """The caller's institution's appeals, most urgent first: late (overdue, escalated or past the deadline),
+        then the others awaiting the institution, then answered and finished ones; nearest deadline first in each."""
         return queries.staff_list(ctx().sessions, staff(), status=query["status"], limit=query["limit"],
-                                  offset=query["offset"])
+                                  offset=query["offset"], today=workflow.almaty_day(now()))
 
 
 @blp.route("/appeals/<string:appeal_id>")

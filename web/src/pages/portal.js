@@ -1,11 +1,11 @@
 // The institution portal: login, then the institution's appeals with deadlines, overdue first, a page at a time.
 import { APPEALS, get, items, post } from "../api.js";
 import { h, fill } from "../dom.js";
-import { isOverdue, sortAppeals } from "../appeal-order.js";
+import { isOverdue } from "../appeal-order.js";
 import { date, number } from "../format.js";
 import { t, tOr } from "../i18n.js";
 import { navigate } from "../router.js";
-import { pageOf, pageParam, pageUrl } from "../paging.js";
+import { PAGE_SIZE, pageCount, pageParam, pageUrl, pageView } from "../paging.js";
 import { rememberPortalList, setStaffToken, staffToken } from "../staff.js";
 import { deadlineInfo, statusBadge } from "../timeline.js";
 import { errorBox, fieldError, showFieldErrors } from "../ui.js";
@@ -55,9 +55,9 @@ export async function render(root) {
   focusAfterRender = null;
   const asked = location.pathname + location.search;
   fill(root, h("p", { role: "status" }, t("map.loading")));
-  let list;
+  let view;
   try {
-    list = await allAppeals(token);
+    view = await appealsPage(token, pageParam(location.search));
   } catch (err) {
     if (location.pathname + location.search !== asked) return;
     if (err.status === 401) {
@@ -69,7 +69,6 @@ export async function render(root) {
     return;
   }
   if (location.pathname + location.search !== asked) return; // a newer visit renders its own page
-  const view = pageOf(sortAppeals(list), pageParam(location.search));
   const here = pageUrl(location, view.page);
   if (here !== location.pathname + location.search) history.replaceState(null, "", here); // ?page=99 of a shorter list
   rememberPortalList(here);
@@ -108,29 +107,17 @@ function pager(view) {
     go("next", view.page + 1));
 }
 
-const CHUNK = 200; // the largest page the appeals API gives
-
 /**
- * Every appeal of the institution. The service pages in deadline order only (last year's answered appeals
- * before today's overdue ones), so the portal's own order — overdue first, then open ones by nearest
- * deadline, then finished ones — needs the whole list; the pages are pages of that order.
+ * One page of the institution's appeals. The service orders them as the portal shows them — late ones first,
+ * then the rest awaiting the institution, then answered and finished ones, nearest deadline first in each —
+ * so a page is one request, however many appeals the institution has. A page past the end (the list shrank
+ * since the link was made) shows the last one.
  */
-async function allAppeals(token) {
-  const chunk = (offset) => get(`${APPEALS}/staff/appeals`, { token, params: { limit: CHUNK, offset } });
-  const first = await chunk(0);
-  const list = [...items(first)];
-  const total = first?.total;
-  if (Number.isInteger(total)) {
-    const offsets = [];
-    for (let offset = CHUNK; offset < total; offset += CHUNK) offsets.push(offset);
-    (await Promise.all(offsets.map(chunk))).forEach((answer) => list.push(...items(answer)));
-  } else {
-    for (let last = list.length; last === CHUNK;) { // no total: ask until a short page
-      const more = items(await chunk(list.length));
-      list.push(...more);
-      last = more.length;
-    }
-  }
-  const seen = new Set(); // an appeal filed between two requests shifts the pages by one
-  return list.filter((a) => !seen.has(a.id) && seen.add(a.id));
+async function appealsPage(token, wanted) {
+  const ask = (page) => get(`${APPEALS}/staff/appeals`, { token, params: { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE } });
+  let answer = await ask(wanted);
+  const total = Number.isInteger(answer?.total) ? answer.total : items(answer).length;
+  const last = pageCount(total);
+  if (wanted > last) answer = await ask(last);
+  return pageView(items(answer), Math.min(wanted, last), total);
 }
