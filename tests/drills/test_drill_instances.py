@@ -19,7 +19,7 @@ import requests
 from kafka import KafkaAdminClient
 
 from services.common.settings import ROOT, VAR, get, service_port
-from services.common.topics import APPEALS
+from services.common.topics import APPEALS, PARTITIONS
 from tests.drills.drill_reconcile import institutions, new_run_id, reconcile
 from tests.drills.drill_report import record
 from tests.support.load import Citizen, file_appeal
@@ -176,6 +176,10 @@ def scaled():
     finally:
         for process in reversed(started):
             stop(process)
+        # Leave the stack as found: the stack's own notify worker holding every partition again (the group
+        # rebalances after the extra workers leave; the next test must not file appeals into that gap).
+        wait_for(lambda: (m := notify_group_members()) and len(m) == 1 and len(m[0]["appeals_partitions"]) == PARTITIONS,
+                 timeout=90, what="notify's group back to its one worker")
 
 
 def test_two_instances_behind_nginx_and_three_notify_workers_share_the_work_without_duplicates(scaled):

@@ -16,7 +16,8 @@ def known_institution() -> dict:
     probe = sample_appeal(event["data"]["id"])
     wait_for(lambda: requests.post(f"{BASE_URL}/api/appeals/v1/appeals", json=probe, timeout=10).status_code == 201,
              what="appeals to learn the institution")
-    wait_for(lambda: mailpit_messages(event["data"]["contact_emails"][0]), what="notify to learn the institution")
+    wait_for(lambda: mailpit_messages(event["data"]["contact_emails"][0]), timeout=60,
+             what="notify to learn the institution")
     return event["data"]
 
 
