@@ -18,7 +18,8 @@ _SCOPE = "(cast(:all as boolean) or {col} = any(cast(:ids as text[])))"
 def refresh(session: Session, thresholds: redflags.Thresholds, institution_ids: list[str] | None = None) -> list[str]:
     """Rebuild totals of `institution_ids` (None: all), ranks of everyone, and red flags of every
     institution whose peer group (same kind and district) contains one of them.
-    Returns the ids whose flags were recomputed (their cached details are stale)."""
+    Returns the ids whose flags were recomputed or whose district or region rank moved (anywhere in the
+    region: their cached details are stale)."""
     params = {"all": institution_ids is None, "ids": institution_ids or []}
     session.execute(text(f"delete from institution_years where {_SCOPE.format(col='institution_id')}"), params)
     session.execute(text(f"""
@@ -34,7 +35,7 @@ def refresh(session: Session, thresholds: redflags.Thresholds, institution_ids: 
         from budget_lines l join institutions i on i.id = l.institution_id
         where {_SCOPE.format(col='l.institution_id')}
         group by l.institution_id, l.year, i.headcount"""), params)
-    session.execute(text("""
+    reranked = session.scalars(text("""
         update institution_years y set rank_district = r.rd, peers_district = r.pd, rank_region = r.rr,
                                        peers_region = r.pr
         from (select y.institution_id, y.year,
@@ -46,13 +47,14 @@ def refresh(session: Session, thresholds: redflags.Thresholds, institution_ids: 
               where y.unit_cost is not null) r
         where y.institution_id = r.institution_id and y.year = r.year
           and (y.rank_district, y.peers_district, y.rank_region, y.peers_region)
-              is distinct from (r.rd, r.pd, r.rr, r.pr)"""))
+              is distinct from (r.rd, r.pd, r.rr, r.pr)
+        returning y.institution_id""")).all()
     affected = [row[0] for row in session.execute(text(f"""
         select i.id from institutions i
         where cast(:all as boolean) or (i.kind, i.district_id) in
               (select kind, district_id from institutions where id = any(cast(:ids as text[])))"""), params)]
     _refresh_flags(session, thresholds, affected, everyone=institution_ids is None)
-    return affected
+    return sorted(set(affected) | set(reranked))
 
 
 def _refresh_flags(session: Session, thresholds: redflags.Thresholds, ids: list[str], everyone: bool) -> None:

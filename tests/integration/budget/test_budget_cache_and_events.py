@@ -144,3 +144,23 @@ def test_gzip_is_served_precompressed_from_the_cache(client):
     assert packed.headers["Content-Encoding"] == "gzip" and packed.headers["ETag"] != plain.headers["ETag"]
     assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
     assert len(packed.data) < len(plain.data) / 3
+
+
+def test_an_import_refreshes_the_cached_region_rank_of_peers_in_other_districts(client, new_institution):
+    """A new unit cost moves the region rank of every institution of that kind, not only its district's."""
+    def region_peers(inst) -> int:
+        return client.get(f"{API}/institutions/{inst['id']}").get_json()["years"][0]["rank"]["region_peers"]
+
+    def imported(inst, plan: str):
+        response = client.post(f"{API}/imports", data=csv_of([line(inst["bin"], year=2024, plan=plan)]),
+                               content_type="text/csv", headers=bearer("operator"))
+        assert response.status_code == 200
+
+    far = new_institution(district_id="1132", headcount={"2024": "10"})
+    imported(far, "1000000.00")
+    peers = region_peers(far)
+    assert client.get(f"{API}/institutions/{far['id']}").headers["X-Cache"] == "HIT"
+
+    imported(new_institution(district_id="1110", headcount={"2024": "10"}), "500000.00")
+
+    assert region_peers(far) == peers + 1
