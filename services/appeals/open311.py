@@ -6,6 +6,7 @@ Our statuses map to the spec's open/closed with `status_notes`; `agency_responsi
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime, time, timedelta
 from xml.etree import ElementTree as ET
 
@@ -167,4 +168,9 @@ def _fill(element: ET.Element, tag: str, value) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = NOT_IN_XML.sub("\ufffd", str(value))
+
+
+# Characters XML 1.0 cannot carry, even escaped (C0 controls but tab and newlines, surrogates, U+FFFE/F):
+# a client's input echoed in an error (an unknown service code) must not make the document unreadable.
+NOT_IN_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -2,7 +2,8 @@
 stops and kills components), the fault drill last of all."""
 
 # Nothing stops Kafka before the drills: the first broker outage of a run is the Kafka outage drill.
-ORDER = ("test_drill_uploads", "test_drill_abuse", "test_drill_authz", "test_drill_fuzz", "test_drill_instances",
+ORDER = ("test_drill_uploads", "test_drill_abuse", "test_drill_authz", "test_drill_fuzz", "test_drill_open311_fuzz",
+         "test_drill_instances",
          "test_drill_kafka_outage", "test_drill_faults")
 
 

@@ -48,3 +48,10 @@ def test_xml_nests_attributes_and_values():
 def test_errors_render_as_the_spec_array():
     root = ET.fromstring(open311.to_xml("errors", [{"code": 403, "description": "invalid api_key"}]))
     assert root.find("error/code").text == "403"
+
+
+def test_text_xml_cannot_carry_is_replaced_so_the_document_stays_readable():
+    """Regression (Open311 fuzz drill): an unknown service code with control characters, echoed in the error,
+    made the XML document ill-formed."""
+    root = ET.fromstring(open311.to_xml("errors", [{"code": 404, "description": "unknown service_code a\x14b\x00c\tё"}]))
+    assert root.find("error/description").text == "unknown service_code a\ufffdb\ufffdc\tё"
