@@ -22,8 +22,8 @@ from sqlalchemy.engine import Engine
 from . import metrics
 from .db import OUTBOX_WAKE_CHANNEL
 from .events import encode_event
-from .settings import get, get_bool
 from .kafka import make_producer
+from .settings import get, get_bool
 
 logger = logging.getLogger(__name__)
 
