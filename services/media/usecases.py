@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -36,6 +37,7 @@ from .upload_stream import TeeReader, TooLarge, read_head
 logger = logging.getLogger(__name__)
 CONSUMER = "media"
 STUCK_AFTER = timedelta(minutes=15)  # a check running longer than this died with its process
+RELEASE_PATIENCE = timedelta(minutes=1)  # a renderer's retries at handing a claim back (a database restart)
 ORPHAN_AFTER = timedelta(hours=1)  # far longer than any upload request: a row still coming is never swept
 PRESIGN_GRACE = timedelta(minutes=15)
 MAX_FAILURES = 3                     # renders failing for a reason other than an outage: then rejected
@@ -316,16 +318,25 @@ def _new_row(ctx: MediaContext, *, upload_path: str, expires_in: timedelta, decl
     return media_id
 
 
-def _release(ctx: MediaContext, media_id: str, *, failed: bool = False) -> None:
+def _release(ctx: MediaContext, media_id: str, *, failed: bool = False,
+             patience: timedelta = RELEASE_PATIENCE, pause: float = 1.0) -> None:
     """A render did not finish: another renderer takes it later. An outage (MinIO, database) is waited out;
-    other failures are counted, so a file that always breaks the renderer ends rejected, not retried forever."""
-    try:
-        with transaction(ctx.sessions) as session:
-            session.execute(update(db.media).where(db.media.c.id == media_id,
-                                                   db.media.c.state == State.QUARANTINED.value)
-                            .values(claimed_at=None, failures=db.media.c.failures + int(failed), updated_at=now()))
-    except Exception as exc:  # the cleanup loop releases stuck rows
-        logger.warning("could not release %s: %s", media_id, type(exc).__name__)
+    other failures are counted, so a file that always breaks the renderer ends rejected, not retried forever.
+    The renderer keeps trying to hand the claim back through a database outage (it has nothing else to do):
+    a claim left behind would wait STUCK_AFTER for the cleanup loop, and the citizen's appeal with it."""
+    give_up = now() + patience
+    while True:
+        try:
+            with transaction(ctx.sessions) as session:
+                session.execute(update(db.media).where(db.media.c.id == media_id,
+                                                       db.media.c.state == State.QUARANTINED.value)
+                                .values(claimed_at=None, failures=db.media.c.failures + int(failed), updated_at=now()))
+            return
+        except Exception as exc:
+            if unavailable_dependency(exc) != "PostgreSQL" or now() >= give_up:  # the cleanup loop's turn
+                logger.warning("could not release %s: %s", media_id, type(exc).__name__)
+                return
+            time.sleep(pause)
 
 
 def _unclaim(ctx: MediaContext, media_id: str, *, failed: bool = False) -> None:
