@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 CONSUMER = "media"
 STUCK_AFTER = timedelta(minutes=15)  # a check running longer than this died with its process
 RELEASE_PATIENCE = timedelta(minutes=1)  # a renderer's retries at handing a claim back (a database restart)
+UNCLAIM_PATIENCE = timedelta(seconds=10)  # the same where a request may be waiting
 ORPHAN_AFTER = timedelta(hours=1)  # far longer than any upload request: a row still coming is never swept
 PRESIGN_GRACE = timedelta(minutes=15)
 MAX_FAILURES = 3                     # renders failing for a reason other than an outage: then rejected
@@ -321,33 +322,34 @@ def _new_row(ctx: MediaContext, *, upload_path: str, expires_in: timedelta, decl
 def _release(ctx: MediaContext, media_id: str, *, failed: bool = False,
              patience: timedelta = RELEASE_PATIENCE, pause: float = 1.0) -> None:
     """A render did not finish: another renderer takes it later. An outage (MinIO, database) is waited out;
-    other failures are counted, so a file that always breaks the renderer ends rejected, not retried forever.
-    The renderer keeps trying to hand the claim back through a database outage (it has nothing else to do):
-    a claim left behind would wait STUCK_AFTER for the cleanup loop, and the citizen's appeal with it."""
+    other failures are counted, so a file that always breaks the renderer ends rejected, not retried forever."""
+    _hand_back(ctx, media_id, {"claimed_at": None, "failures": db.media.c.failures + int(failed)},
+               patience=patience, pause=pause)
+
+
+def _unclaim(ctx: MediaContext, media_id: str, *, failed: bool = False) -> None:
+    """A presigned upload's check did not finish: back to uploading, for the next notification or /complete
+    (a request may be waiting here, so it is less patient than a renderer)."""
+    _hand_back(ctx, media_id, {"state": State.UPLOADING.value, "claimed_at": None,
+                               "failures": db.media.c.failures + int(failed)}, patience=UNCLAIM_PATIENCE)
+
+
+def _hand_back(ctx: MediaContext, media_id: str, values: dict, *, patience: timedelta, pause: float = 1.0) -> None:
+    """Give up a claim, trying again through a database outage (a restart takes seconds): a claim left behind
+    waits STUCK_AFTER for the cleanup loop, and the citizen's appeal that names the file with it."""
     give_up = now() + patience
     while True:
         try:
             with transaction(ctx.sessions) as session:
                 session.execute(update(db.media).where(db.media.c.id == media_id,
                                                        db.media.c.state == State.QUARANTINED.value)
-                                .values(claimed_at=None, failures=db.media.c.failures + int(failed), updated_at=now()))
+                                .values(**values, updated_at=now()))
             return
         except Exception as exc:
             if unavailable_dependency(exc) != "PostgreSQL" or now() >= give_up:  # the cleanup loop's turn
                 logger.warning("could not release %s: %s", media_id, type(exc).__name__)
                 return
             time.sleep(pause)
-
-
-def _unclaim(ctx: MediaContext, media_id: str, *, failed: bool = False) -> None:
-    try:
-        with transaction(ctx.sessions) as session:
-            session.execute(update(db.media).where(db.media.c.id == media_id,
-                                                   db.media.c.state == State.QUARANTINED.value)
-                            .values(state=State.UPLOADING.value, claimed_at=None,
-                                    failures=db.media.c.failures + int(failed), updated_at=now()))
-    except Exception as exc:  # the database may be what failed; the cleanup loop retries stuck rows
-        logger.warning("could not release %s: %s", media_id, type(exc).__name__)
 
 
 def _reject(ctx: MediaContext, media_id: str, rejection: Rejection, objects: list[tuple[str, str]] = ()) -> None:
