@@ -37,11 +37,14 @@ def _drop_if_closed(dbapi_connection, connection_record, connection_proxy) -> No
 def idle_connection_gone(dbapi_connection) -> bool:
     """An idle connection has nothing to read: anything readable is the server's goodbye or the end of the
     stream (or, rarely, a notice: then the caller merely drops a good connection)."""
-    if dbapi_connection.closed:
-        return True
+    return bool(dbapi_connection.closed) or socket_ready(dbapi_connection.fileno())
+
+
+def socket_ready(fd: int, events: int = select_module.POLLIN, timeout: float = 0.0) -> bool:
+    """Whether `fd` is ready for `events` within `timeout` seconds (poll: no FD_SETSIZE limit)."""
     poller = select_module.poll()
-    poller.register(dbapi_connection.fileno(), select_module.POLLIN)
-    return bool(poller.poll(0))
+    poller.register(fd, events)
+    return bool(poller.poll(timeout * 1000))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

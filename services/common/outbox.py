@@ -78,11 +78,11 @@ class OutboxRelay:
             if self.publish_batch() == 0:
                 self._wait_for_rows(listener, stop)
 
-    def _wait_for_rows(self, listener, stop: threading.Event | None = None) -> None:
+    def _wait_for_rows(self, listener, stop: threading.Event) -> None:
         """Until a transaction that wrote outbox rows commits (its trigger's NOTIFY) or `poll_seconds` pass.
         Announcements that came meanwhile are taken together: one look at the table serves them all."""
         if listener is None:
-            (stop or threading.Event()).wait(self.poll_seconds)
+            stop.wait(self.poll_seconds)
             return
         for _ in listener.notifies(timeout=self.poll_seconds, stop_after=1):
             pass

@@ -21,16 +21,10 @@ import select
 from psycopg import OperationalError, pq
 from sqlalchemy.engine import Connection
 
-from services.common.db import idle_connection_gone
+from services.common.db import idle_connection_gone, socket_ready
 
 HANDED_OVER = "handed_over"
 RECORD = f"insert into delivery_attempts (notification_id, outcome) values ($1, '{HANDED_OVER}') returning id".encode()
-
-
-def _ready(fd: int, events: int, timeout: float) -> bool:
-    poller = select.poll()
-    poller.register(fd, events)
-    return bool(poller.poll(timeout * 1000))
 
 
 class HandOver:
@@ -49,7 +43,7 @@ class HandOver:
         """Right after the dot: sends the record without waiting for its result."""
         self.pg.send_query_params(RECORD, [self.notification_id.encode()])
         while self.pg.flush():
-            _ready(self.pg.socket, select.POLLOUT, 1.0)
+            socket_ready(self.pg.socket, select.POLLOUT, 1.0)
         self.written = True
 
     def recorded_id(self) -> int | None:
@@ -60,7 +54,7 @@ class HandOver:
         results = []
         while True:
             while self.pg.is_busy():
-                _ready(self.pg.socket, select.POLLIN, 1.0)
+                socket_ready(self.pg.socket, timeout=1.0)
                 self.pg.consume_input()
             result = self.pg.get_result()
             if result is None:

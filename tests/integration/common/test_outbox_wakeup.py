@@ -56,7 +56,7 @@ def time_asleep(relay, listening, while_asleep=None) -> float:
     started = time.monotonic()
     if while_asleep:
         threading.Timer(0.3, while_asleep).start()
-    relay._wait_for_rows(listening.connection.driver_connection)
+    relay._wait_for_rows(listening.connection.driver_connection, threading.Event())
     return time.monotonic() - started
 
 
