@@ -12,10 +12,10 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
-import schemathesis
 
 from services.appeals.workflow import ALMATY
 from tests.support.auth import bearer
+from tests.support.openapi import ServedDocument
 from tests.support.stack import sample_appeal
 
 from .conftest import add_institution, add_media
@@ -24,27 +24,10 @@ API = "/api/appeals/v1"
 
 
 @pytest.fixture
-def document(client) -> dict:
-    response = client.get("/api/appeals/openapi.json")
-    assert response.status_code == 200
-    return response.json
-
-
-@pytest.fixture
-def matches(document):
+def matches(client):
     """matches(response, status, "get", "/appeals/{ticket}"): the status is the expected one, documented with a
-    JSON body, and the body validates against that schema; returns the body."""
-    spec = schemathesis.openapi.from_dict(document)
-
-    def check(response, status: int, method: str, path: str):
-        assert response.status_code == status, response.get_data(as_text=True)
-        documented = document["paths"][API + path][method]["responses"].get(str(status), {})
-        assert "application/json" in documented.get("content", {}), f"{method.upper()} {path} {status}: no schema"
-        assert response.mimetype == "application/json"
-        spec[API + path][method.upper()].validate_response(response)
-        return response.json
-
-    return check
+    body schema for its content type, and the body validates against it; returns the body."""
+    return ServedDocument(client, "appeals").body
 
 
 @pytest.fixture
