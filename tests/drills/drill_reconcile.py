@@ -69,8 +69,24 @@ def delivered_at(citizen: Citizen) -> float | None:
 
 
 def emails(address: str) -> list[tuple[str, float]]:
-    """(subject, received at) of every message Mailpit holds for the address."""
-    return [(m["Subject"], _iso(m["Created"])) for m in mailpit_messages(address)]
+    """(subject, received at) of every email Mailpit holds for the address, once per Message-ID."""
+    return mailbox(address)[0]
+
+
+def mailbox(address: str) -> tuple[list[tuple[str, float]], int]:
+    """The address's emails (as `emails`) and how many copies came again with a Message-ID already there.
+
+    SMTP cannot deliver exactly once: a sender killed between the final dot and its record of the hand-over
+    (services/notify/handover.py) sends the email again, with the same Message-ID, rather than lose it.
+    That copy is the same email (mail clients show it once); it is counted, not taken for a second email."""
+    seen: dict[str, tuple[str, float]] = {}
+    copies = 0
+    for m in sorted(mailpit_messages(address), key=lambda m: m["Created"]):
+        if m["MessageID"] in seen:
+            copies += 1
+        else:
+            seen[m["MessageID"]] = (m["Subject"], _iso(m["Created"]))
+    return list(seen.values()), copies
 
 
 CONFIRMATION = "зарегистрировано"  # the citizen's confirmation (ru, the drill's language)
@@ -130,8 +146,10 @@ def reconcile(citizens: list[Citizen], *, catch_up_timeout: float, since: float)
         time.sleep(5)  # late duplicates would show up now
         for c in accepted:
             if c.index in done:
-                done[c.index]["school_emails"] = emails(c.institution["contact_emails"][0])
-                done[c.index]["citizen_emails"] = emails(c.email)
+                (school, school_copies), (citizen, citizen_copies) = (
+                    mailbox(c.institution["contact_emails"][0]), mailbox(c.email))
+                done[c.index].update(school_emails=school, citizen_emails=citizen,
+                                     redelivered=school_copies + citizen_copies)
 
     rows = appeal_rows([c.email for c in citizens])
     lost = [c.email for c in accepted if rows[c.email] == 0]
@@ -161,6 +179,7 @@ def reconcile(citizens: list[Citizen], *, catch_up_timeout: float, since: float)
         "duplicated": len(duplicated), "duplicated_examples": duplicated[:10],
         "undelivered": len(undelivered), "undelivered_examples": why_undelivered,
         "wrong_email_count": len(extra_emails), "wrong_email_examples": extra_emails[:10],
+        "redelivered_copies_same_message_id": sum(d.get("redelivered", 0) for d in done.values()),
         "accepted_elsewhere_but_told_failed": len(ghosts),
         "half_written": half_written(since),
     }
